@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * capture.bpf.c — tc (clsact) classifier that copies packets of monitored TCP/UDP ports to
+ * user space through a ring buffer. Two programs share one body: `capture_ingress` and
+ * `capture_egress` (the hook is baked in per program, so user space never has to tell them
+ * apart by attach point). This program observes: it never drops or modifies a packet. It returns
+ * TC_ACT_UNSPEC, not TC_ACT_OK: in a tc filter chain TC_ACT_OK ends classification, which would
+ * skip every filter behind ours (e.g. a CNI's program at a later priority); UNSPEC hands the
+ * packet on to the next filter and, at the end of the chain, lets it pass exactly like OK.
+ *
+ * Copy rule: a packet is copied when its src or dst port is in `ports` (for its ifindex or for
+ * ifindex 0 = any interface) AND it carries L4 payload, or (TCP) it has SYN, FIN or RST.
+ * Pure ACKs are counted as matched but not copied. Payload is read with bpf_skb_load_bytes, so
+ * non-linear and GSO skbs (up to 64 KiB on veth with TSO) work; only the first `snaplen` bytes
+ * are copied and the cut is counted.
+ *
+ * Event ABI (host byte order = little-endian on x86/arm64; mirrored by
+ * packages/libbpf/src/capture-abi.ts — change both together):
+ *
+ *   off size field
+ *     0    8 ts_ns       bpf_ktime_get_ns() (CLOCK_MONOTONIC)
+ *     8    4 ifindex     skb->ifindex
+ *    12    1 hook        0 = tc ingress, 1 = tc egress
+ *    13    1 ip_version  4 | 6
+ *    14    1 l4_proto    6 (TCP) | 17 (UDP)
+ *    15    1 tcp_flags   TCP header byte 13 (FIN=0x01 SYN=0x02 RST=0x04 PSH=0x08 ACK=0x10 ...); 0 for UDP
+ *    16   16 saddr       network order; IPv4 in the first 4 bytes, rest zero
+ *    32   16 daddr
+ *    48    2 sport       host order
+ *    50    2 dport       host order
+ *    52    4 seq         host order; 0 for UDP
+ *    56    4 ack         host order; 0 for UDP
+ *    60    4 wire_len    L4 payload length on the wire (from the IP header)
+ *    64    4 cap_len     payload bytes that follow the header (<= snaplen, <= wire_len)
+ *    68    4 pad         0
+ *    72  cap_len payload
+ *
+ * Each ring-buffer record is exactly 72 + cap_len bytes.
+ *
+ * The licence string must be GPL-compatible for the kernel to allow the ring-buffer helpers.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#define MAX_SNAPLEN 8192
+#define DEFAULT_SNAPLEN 4096
+#define EVENT_HDR_LEN 72
+
+#define HOOK_INGRESS 0
+#define HOOK_EGRESS 1
+
+/* counters map indices */
+#define CNT_EMITTED 0
+#define CNT_LOST 1
+#define CNT_TRUNCATED 2
+#define CNT_PAYLOAD_BYTES 3
+#define CNT_MATCHED 4
+#define CNT_MAX 5
+
+#define TCP_FLAG_FIN 0x01
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_RST 0x04
+
+struct port_key {
+	__u32 ifindex; /* 0 = any interface */
+	__u16 port;    /* host order */
+	__u16 pad;     /* must be 0: it is part of the hashed key */
+};
+
+struct capture_config {
+	__u32 snaplen; /* 0 = DEFAULT_SNAPLEN; clamped to MAX_SNAPLEN */
+	__u32 flags;   /* reserved, 0 */
+};
+
+struct capture_event {
+	__u64 ts_ns;
+	__u32 ifindex;
+	__u8 hook;
+	__u8 ip_version;
+	__u8 l4_proto;
+	__u8 tcp_flags;
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
+	__u32 seq;
+	__u32 ack;
+	__u32 wire_len;
+	__u32 cap_len;
+	__u32 pad;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct capture_event) == EVENT_HDR_LEN, "event header must be 72 bytes");
+_Static_assert(__builtin_offsetof(struct capture_event, saddr) == 16, "saddr offset");
+_Static_assert(__builtin_offsetof(struct capture_event, sport) == 48, "sport offset");
+_Static_assert(__builtin_offsetof(struct capture_event, wire_len) == 60, "wire_len offset");
+
+/* The event is assembled here, then copied into the ring with its exact size. */
+struct event_buf {
+	struct capture_event hdr;
+	__u8 payload[MAX_SNAPLEN];
+};
+
+/* 802.1Q / 802.1ad tag as it follows the MAC addresses (uapi has no struct for it). */
+struct vlan_tag {
+	__be16 tci;
+	__be16 encap_proto;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct port_key);
+	__type(value, __u32); /* protocol id, opaque here, nonzero */
+} ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct capture_config);
+} config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+/* One slot per hook: an egress run and an ingress run on the same CPU never share a buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct event_buf);
+} scratch SEC(".maps");
+
+static __always_inline void count(__u32 idx, __u64 n)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+
+	if (c)
+		*c += n; /* per-CPU slot: no atomics needed */
+}
+
+static __always_inline __u32 port_proto(__u32 ifindex, __u16 port)
+{
+	struct port_key k = { .ifindex = ifindex, .port = port, .pad = 0 };
+	__u32 *v = bpf_map_lookup_elem(&ports, &k);
+
+	if (v)
+		return *v;
+	k.ifindex = 0;
+	v = bpf_map_lookup_elem(&ports, &k);
+	return v ? *v : 0;
+}
+
+static __always_inline __u32 snaplen(void)
+{
+	__u32 zero = 0;
+	struct capture_config *cfg = bpf_map_lookup_elem(&config, &zero);
+	__u32 s = cfg ? cfg->snaplen : 0;
+
+	if (s == 0)
+		s = DEFAULT_SNAPLEN;
+	if (s > MAX_SNAPLEN)
+		s = MAX_SNAPLEN;
+	return s;
+}
+
+static __always_inline void capture(struct __sk_buff *skb, __u32 hook)
+{
+	struct capture_event h = {};
+	__u32 off = ETH_HLEN, l3_end, payload_off;
+	__u16 proto;
+	struct ethhdr eth;
+
+	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)) < 0)
+		return;
+	proto = bpf_ntohs(eth.h_proto);
+	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
+		struct vlan_tag tag;
+
+		if (bpf_skb_load_bytes(skb, off, &tag, sizeof(tag)) < 0)
+			return;
+		proto = bpf_ntohs(tag.encap_proto);
+		off += sizeof(tag);
+	}
+
+	if (proto == ETH_P_IP) {
+		struct iphdr ip;
+		__u32 ihl, tot;
+
+		if (bpf_skb_load_bytes(skb, off, &ip, sizeof(ip)) < 0)
+			return;
+		ihl = ip.ihl * 4;
+		if (ip.version != 4 || ihl < sizeof(ip))
+			return;
+		/* A non-first fragment has no L4 header to read ports from. */
+		if (ip.frag_off & bpf_htons(0x1fff))
+			return;
+		tot = bpf_ntohs(ip.tot_len);
+		/* tot_len 0 = BIG TCP GSO packet: the skb length is the truth. */
+		l3_end = tot ? off + tot : skb->len;
+		h.ip_version = 4;
+		h.l4_proto = ip.protocol;
+		__builtin_memcpy(h.saddr, &ip.saddr, 4);
+		__builtin_memcpy(h.daddr, &ip.daddr, 4);
+		off += ihl;
+	} else if (proto == ETH_P_IPV6) {
+		struct ipv6hdr ip6;
+		__u32 plen;
+
+		if (bpf_skb_load_bytes(skb, off, &ip6, sizeof(ip6)) < 0)
+			return;
+		plen = bpf_ntohs(ip6.payload_len);
+		off += sizeof(ip6);
+		l3_end = plen ? off + plen : skb->len;
+		h.ip_version = 6;
+		h.l4_proto = ip6.nexthdr; /* extension headers are not followed */
+		__builtin_memcpy(h.saddr, &ip6.saddr, 16);
+		__builtin_memcpy(h.daddr, &ip6.daddr, 16);
+	} else {
+		return;
+	}
+	/* Ethernet padding of short frames must not count as payload. */
+	if (l3_end > skb->len)
+		l3_end = skb->len;
+
+	if (h.l4_proto == IPPROTO_TCP) {
+		struct tcphdr tcp;
+		__u32 doff;
+
+		if (bpf_skb_load_bytes(skb, off, &tcp, sizeof(tcp)) < 0)
+			return;
+		doff = tcp.doff * 4;
+		if (doff < sizeof(tcp))
+			return;
+		h.sport = bpf_ntohs(tcp.source);
+		h.dport = bpf_ntohs(tcp.dest);
+		h.seq = bpf_ntohl(tcp.seq);
+		h.ack = bpf_ntohl(tcp.ack_seq);
+		h.tcp_flags = ((__u8 *)&tcp)[13];
+		payload_off = off + doff;
+	} else if (h.l4_proto == IPPROTO_UDP) {
+		struct udphdr udp;
+
+		if (bpf_skb_load_bytes(skb, off, &udp, sizeof(udp)) < 0)
+			return;
+		h.sport = bpf_ntohs(udp.source);
+		h.dport = bpf_ntohs(udp.dest);
+		payload_off = off + sizeof(udp);
+	} else {
+		return;
+	}
+
+	if (!port_proto(skb->ifindex, h.dport) && !port_proto(skb->ifindex, h.sport))
+		return;
+	count(CNT_MATCHED, 1);
+
+	h.wire_len = l3_end > payload_off ? l3_end - payload_off : 0;
+	if (h.wire_len == 0 &&
+	    !(h.l4_proto == IPPROTO_TCP &&
+	      (h.tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_FIN | TCP_FLAG_RST))))
+		return; /* pure ACK / empty datagram: nothing worth copying */
+
+	__u32 cap = h.wire_len;
+	__u32 snap = snaplen();
+
+	if (cap > snap)
+		cap = snap;
+
+	struct event_buf *e = bpf_map_lookup_elem(&scratch, &hook);
+
+	if (!e)
+		return;
+	if (cap > 0) {
+		/*
+		 * Re-clamp a 64-bit copy behind a compiler barrier, right before use: otherwise clang
+		 * checks a zero-extended twin register and the verifier never sees the bound on the
+		 * register actually passed as the length.
+		 */
+		__u64 len = cap;
+
+		asm volatile("" : "+r"(len));
+		if (len > MAX_SNAPLEN)
+			len = MAX_SNAPLEN;
+		if (len == 0 || bpf_skb_load_bytes(skb, payload_off, e->payload, len) < 0)
+			len = 0; /* unreadable payload is reported as truncated, not hidden */
+		cap = len;
+	}
+	if (cap < h.wire_len)
+		count(CNT_TRUNCATED, 1);
+
+	h.ts_ns = bpf_ktime_get_ns();
+	h.ifindex = skb->ifindex;
+	h.hook = hook;
+	h.cap_len = cap;
+	e->hdr = h;
+
+	if (bpf_ringbuf_output(&events, e, EVENT_HDR_LEN + cap, 0) < 0) {
+		count(CNT_LOST, 1);
+		return;
+	}
+	count(CNT_EMITTED, 1);
+	count(CNT_PAYLOAD_BYTES, cap);
+}
+
+SEC("tc")
+int capture_ingress(struct __sk_buff *skb)
+{
+	capture(skb, HOOK_INGRESS);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int capture_egress(struct __sk_buff *skb)
+{
+	capture(skb, HOOK_EGRESS);
+	return TC_ACT_UNSPEC;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

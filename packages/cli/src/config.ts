@@ -1,0 +1,111 @@
+import { hostname } from 'node:os';
+import { ConfigError, parseBrokers, parsePortRule, type PortRule } from '@clovisor/core';
+
+// Every setting has a flag, an environment variable and a default (the local stack).
+// Flags win over the environment, the environment over defaults.
+
+export interface InterfaceSpec {
+  name: string;
+  service: string | null;
+}
+
+export interface RunConfig {
+  brokers: string[];
+  redisUrl: string;
+  otlpEndpoint: string;
+  otlpProtocol: 'http' | 'grpc';
+  interfaces: InterfaceSpec[];
+  ports: PortRule[];
+  node: string;
+  snaplen: number;
+  partitions: number;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export const Defaults = {
+  brokers: '127.0.0.1:9092',
+  redisUrl: 'redis://127.0.0.1:6379',
+  otlpHttp: 'http://127.0.0.1:4318',
+  otlpGrpc: 'http://127.0.0.1:4317',
+  snaplen: 4096,
+  partitions: 3,
+} as const;
+
+/** `eth0` or `veth1=frontend` (interface name, then the Kubernetes service it stands for). */
+export function parseInterfaceSpec(value: string): InterfaceSpec {
+  const match = /^([^=\s/]{1,15})(?:=([A-Za-z0-9][A-Za-z0-9._-]*))?$/.exec(value.trim());
+  if (!match) {
+    throw new ConfigError(`--interface "${value}": expected <ifname>[=<service-name>] (interface names are at most 15 characters)`);
+  }
+  return { name: match[1]!, service: match[2] ?? null };
+}
+
+function splitList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function intSetting(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} "${raw}": expected an integer from ${min} to ${max}`);
+  return value;
+}
+
+function url(name: string, raw: string, protocols: string[]): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} "${raw}": not a URL (expected e.g. ${protocols[0]}//127.0.0.1)`);
+  }
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(`${name} "${raw}": scheme must be one of ${protocols.join(' ')}`);
+  return raw.replace(/\/+$/, '');
+}
+
+export interface RunFlags {
+  interface?: string[];
+  port?: string[];
+  brokers?: string;
+  redis?: string;
+  'otlp-endpoint'?: string;
+  'otlp-protocol'?: string;
+  node?: string;
+  snaplen?: string;
+  partitions?: string;
+}
+
+export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
+  const otlpProtocol = flags['otlp-protocol'] ?? env['CLOVISOR_OTLP_PROTOCOL'] ?? 'http';
+  if (otlpProtocol !== 'http' && otlpProtocol !== 'grpc') {
+    throw new ConfigError(`--otlp-protocol "${otlpProtocol}": expected http or grpc`);
+  }
+  const interfaces = (flags.interface?.length ? flags.interface : splitList(env['CLOVISOR_INTERFACES'])).map(parseInterfaceSpec);
+  const names = new Set<string>();
+  for (const i of interfaces) {
+    if (names.has(i.name)) throw new ConfigError(`--interface ${i.name} is given twice`);
+    names.add(i.name);
+  }
+  const ports = (flags.port?.length ? flags.port : splitList(env['CLOVISOR_PORTS'])).map(parsePortRule);
+  const seen = new Map<number, string>();
+  for (const p of ports) {
+    const prior = seen.get(p.port);
+    if (prior !== undefined && prior !== p.protocol) throw new ConfigError(`--port ${p.port} is given as both ${prior} and ${p.protocol}`);
+    seen.set(p.port, p.protocol);
+  }
+  return {
+    brokers: parseBrokers(flags.brokers ?? env['CLOVISOR_BROKERS'] ?? Defaults.brokers),
+    redisUrl: url('--redis', flags.redis ?? env['CLOVISOR_REDIS_URL'] ?? Defaults.redisUrl, ['redis:', 'rediss:']),
+    otlpEndpoint: url(
+      '--otlp-endpoint',
+      flags['otlp-endpoint'] ?? env['CLOVISOR_OTLP_ENDPOINT'] ?? (otlpProtocol === 'grpc' ? Defaults.otlpGrpc : Defaults.otlpHttp),
+      ['http:', 'https:'],
+    ),
+    otlpProtocol,
+    interfaces,
+    ports,
+    node: flags.node ?? env['CLOVISOR_NODE_NAME'] ?? env['NODE_NAME'] ?? hostname(),
+    snaplen: intSetting('--snaplen', flags.snaplen ?? env['CLOVISOR_SNAPLEN'], Defaults.snaplen, 64, 8192),
+    partitions: intSetting('--partitions', flags.partitions ?? env['CLOVISOR_PARTITIONS'], Defaults.partitions, 1, 1024),
+  };
+}

@@ -1,0 +1,95 @@
+// --help texts. Kept next to each other so they stay consistent with one another and the README.
+
+const PIPELINE_FLAGS = `
+Connections (flag, environment, default):
+  --brokers <host:port,...>     CLOVISOR_BROKERS        127.0.0.1:9092
+  --otlp-endpoint <url>         CLOVISOR_OTLP_ENDPOINT  http://127.0.0.1:4318 (grpc: http://127.0.0.1:4317)
+  --otlp-protocol http|grpc     CLOVISOR_OTLP_PROTOCOL  http
+  --redis <url>                 CLOVISOR_REDIS_URL      redis://127.0.0.1:6379
+                                (Clovisor's Redis configuration keys; read only in Kubernetes
+                                 mode, which is not built yet — accepted and validated now)
+  --partitions <n>              CLOVISOR_PARTITIONS     3  (for topics this creates)
+  --log-level debug|info|warn|error  CLOVISOR_LOG_LEVEL info
+`;
+
+const CAPTURE_FLAGS = `
+Capture (flag, environment, default):
+  --interface <ifname>[=<service>]  CLOVISOR_INTERFACES (comma-separated)
+        an interface to trace, repeatable; usually a pod's host-side veth. <service> names
+        the pod's service (span resource service.name); without it the interface name is used.
+  --port <port>=<protocol>          CLOVISOR_PORTS (comma-separated)
+        a server port to trace and its protocol, repeatable (http is decoded today; the
+        other names — http2 grpc dns redis postgres mysql kafka mqtt mongo tcp tls udp — are
+        captured and published, and decoded as their decoders land).
+  --snaplen <bytes>                 CLOVISOR_SNAPLEN    4096 (64-8192): payload bytes copied per packet
+  --node <name>                     CLOVISOR_NODE_NAME or NODE_NAME, else the host name
+`;
+
+export const HELP: Record<string, string> = {
+  main: `clovisor — trace the network sessions of Kubernetes pods with eBPF, into Kafka and Jaeger
+
+Usage: clovisor <command> [flags]      (every command takes --help)
+
+Commands:
+  run        capture + decode + correlate + export in one process (one node, local use)
+  capture    attach eBPF to interfaces, publish segments to clovisor.segments.v1
+  decode     clovisor.segments.v1 -> TCP reassembly, HTTP/1.x -> clovisor.transactions.v1
+  correlate  clovisor.transactions.v1 -> trace context, spans -> clovisor.spans.v1
+  export     clovisor.spans.v1 -> OTLP (Jaeger); commits offsets only once the backend accepted
+  stack      up|status|down: the local stack of real servers (Kafka, Redis, Jaeger)
+
+Quick start:  npm run demo        Tests:  npm test
+Docs: README.md, docs/`,
+
+  run: `Usage: clovisor run --interface <ifname>[=<service>] ... --port <port>=<protocol> ... [flags]
+
+Runs the four stages in one process. They talk only through their Kafka topics
+(clovisor.segments.v1 -> clovisor.transactions.v1 -> clovisor.spans.v1), values in Avro.
+Topics are created when missing. Needs root (eBPF). SIGINT/SIGTERM detach the eBPF programs,
+flush, commit and exit 0.
+
+Example:
+  sudo clovisor run --interface veth-front=frontend --interface veth-back=backend --port 8080=http
+${CAPTURE_FLAGS}${PIPELINE_FLAGS}`,
+
+  capture: `Usage: clovisor capture --interface <ifname>[=<service>] ... --port <port>=<protocol> ... [flags]
+
+Attaches the tc eBPF program (clsact ingress and egress) to each interface, copies the packets
+of the given server ports (payload up to --snaplen, plus SYN/FIN/RST; pure ACKs are skipped) and
+publishes them per flow to clovisor.segments.v1. Needs root. Leaves no tc filter of its own behind
+on exit and replaces its own stale filters from a crashed run at start.
+${CAPTURE_FLAGS}${PIPELINE_FLAGS}`,
+
+  decode: `Usage: clovisor decode [flags]
+
+Consumes clovisor.segments.v1 (group clovisor-decoder), reassembles TCP by sequence number and
+parses HTTP/1.x into request/response transactions on clovisor.transactions.v1. Records it cannot
+decode go to clovisor.deadletter.v1.
+${PIPELINE_FLAGS}`,
+
+  correlate: `Usage: clovisor correlate [flags]
+
+Consumes clovisor.transactions.v1 (group clovisor-correlator), extracts trace context
+(traceparent, b3, x-b3-*, uber-trace-id, x-request-id) and publishes one span per transaction
+to clovisor.spans.v1 (key: trace id).
+${PIPELINE_FLAGS}`,
+
+  export: `Usage: clovisor export [flags]
+
+Consumes clovisor.spans.v1 (group clovisor-exporter) and sends the spans over OTLP to Jaeger or any
+OTLP backend. Offsets are committed only after the backend accepted a batch; while it is down the
+exporter retries with backoff and nothing is lost.
+${PIPELINE_FLAGS}`,
+
+  stack: `Usage: clovisor stack up [--json] | status [--json] | down
+
+up      installs what is missing (cached in ~/.cache/clovisor) and starts, on this machine:
+        Kafka (KRaft, single node, 127.0.0.1:9092), Redis (127.0.0.1:6379) and Jaeger v2 with
+        in-memory storage (OTLP 127.0.0.1:4317/4318, query API 127.0.0.1:16686). Servers that
+        already answer are reused. --json prints exactly one JSON object with the endpoints.
+status  what runs, where, and whether this stack started it.
+down    stops what 'stack up' started, nothing else.
+
+Environment: CLOVISOR_BROKERS, CLOVISOR_REDIS_URL, CLOVISOR_OTLP_ENDPOINT, CLOVISOR_JAEGER_QUERY
+name servers to use instead of starting them.`,
+};

@@ -1,0 +1,83 @@
+import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { ClovisorError, errorMessage } from '@clovisor/core';
+
+// "Pods" for the demo, the tests and the benchmark: each is a network namespace joined to the
+// root namespace by a veth pair, as a bridge-less (routed) CNI does it. The host side of the
+// veth is what Clovisor attaches to. Pods reach each other through the root namespace, with
+// forwarding enabled only on their own host-side interfaces (the machine's global
+// ip_forward is left alone).
+
+const run = promisify(execFile);
+
+async function ip(...args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run('ip', args);
+    return stdout;
+  } catch (err) {
+    throw new ClovisorError('LAB', `ip ${args.join(' ')} failed: ${errorMessage(err)} (needs root and iproute2)`);
+  }
+}
+
+export interface Pod {
+  name: string;
+  netns: string;
+  /** host-side veth: where Clovisor attaches */
+  hostInterface: string;
+  address: string;
+  gateway: string;
+  /** starts a process inside the pod's network namespace */
+  spawn(command: string, args: string[], options?: SpawnOptions): ChildProcess;
+  exec(command: string, args: string[], timeoutMs?: number): Promise<{ stdout: string; stderr: string }>;
+}
+
+export class Lab {
+  readonly id = randomBytes(2).toString('hex');
+  private readonly pods: Pod[] = [];
+  private readonly second = 200 + (randomBytes(1)[0]! % 50);
+  private destroyed = false;
+
+  /** Creates a pod at 10.<random>.<index>.2/24 with its gateway at .1 on the host side. */
+  async addPod(name: string): Promise<Pod> {
+    const index = this.pods.length + 1;
+    const netns = `clv-${this.id}-${name}`;
+    const hostInterface = `clv${this.id}${index}h`;
+    const podInterface = `clv${this.id}${index}p`;
+    const subnet = `10.${this.second}.${index}`;
+    const address = `${subnet}.2`;
+    const gateway = `${subnet}.1`;
+    await ip('netns', 'add', netns);
+    const pod: Pod = {
+      name,
+      netns,
+      hostInterface,
+      address,
+      gateway,
+      spawn: (command, args, options = {}) => spawn('ip', ['netns', 'exec', netns, command, ...args], { stdio: 'pipe', ...options }),
+      exec: async (command, args, timeoutMs = 30_000) => run('ip', ['netns', 'exec', netns, command, ...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }),
+    };
+    this.pods.push(pod);
+    await ip('link', 'add', hostInterface, 'type', 'veth', 'peer', 'name', podInterface);
+    await ip('link', 'set', podInterface, 'netns', netns);
+    await ip('addr', 'add', `${gateway}/24`, 'dev', hostInterface);
+    await ip('link', 'set', hostInterface, 'up');
+    await ip('-n', netns, 'addr', 'add', `${address}/24`, 'dev', podInterface);
+    await ip('-n', netns, 'link', 'set', podInterface, 'up');
+    await ip('-n', netns, 'link', 'set', 'lo', 'up');
+    await ip('-n', netns, 'route', 'add', 'default', 'via', gateway);
+    writeFileSync(`/proc/sys/net/ipv4/conf/${hostInterface}/forwarding`, '1');
+    return pod;
+  }
+
+  /** Deletes the namespaces (which deletes their veths); safe to call twice. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const pod of this.pods) {
+      await ip('link', 'del', pod.hostInterface).catch(() => undefined);
+      await ip('netns', 'del', pod.netns).catch(() => undefined);
+    }
+  }
+}

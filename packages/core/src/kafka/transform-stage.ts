@@ -1,0 +1,92 @@
+import type { Kafka } from 'kafkajs';
+import type { Component } from '../component.js';
+import type { Logger } from '../logger.js';
+import { Topics } from '../topics.js';
+import { errorMessage } from '../errors.js';
+import { deadLetterFor } from '../deadletter.js';
+import { StageConsumer, type ConsumedRecord } from './consumer.js';
+import type { OutgoingRecord, RecordProducer } from './producer.js';
+
+// The shell shared by the stages that turn one topic into another (decoder, correlator):
+// consume → decode → pure core → produce, commit only after the output is in Kafka. A record
+// that cannot be decoded or processed goes to the dead-letter topic; the others go on.
+
+export interface TransformStageOptions<I> {
+  name: string;
+  groupId: string;
+  inputTopic: string;
+  outputTopic: string;
+  decode: (value: Buffer | null) => I;
+  /** the pure core: one input → keyed, encoded output records */
+  process: (input: I) => OutgoingRecord[];
+  /** periodic output of the core's timers (e.g. idle flows), every intervalMs */
+  tick?: { intervalMs: number; run: (nowNs: bigint) => OutgoingRecord[] };
+  /** what the core still holds, emitted on stop */
+  flush?: () => OutgoingRecord[];
+}
+
+export interface TransformStageStats {
+  consumed: number;
+  produced: number;
+  deadLettered: number;
+}
+
+export class TransformStage<I> implements Component {
+  readonly name: string;
+  private readonly consumer: StageConsumer;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> = Promise.resolve();
+  private readonly counters: TransformStageStats = { consumed: 0, produced: 0, deadLettered: 0 };
+
+  constructor(kafka: Kafka, private readonly producer: RecordProducer, private readonly o: TransformStageOptions<I>, private readonly log: Logger) {
+    this.name = o.name;
+    this.consumer = new StageConsumer(kafka, { groupId: o.groupId, topic: o.inputTopic, handle: (records) => this.handle(records) }, log);
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.start();
+    if (this.o.tick) {
+      const { intervalMs, run } = this.o.tick;
+      this.timer = setInterval(() => {
+        this.ticking = this.ticking
+          .then(() => this.send(run(BigInt(Date.now()) * 1_000_000n), []))
+          .catch((err: unknown) => this.log.warn('timer output not sent', { error: errorMessage(err) }));
+      }, intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  stats(): TransformStageStats {
+    return { ...this.counters };
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.consumer.stop();
+    await this.ticking;
+    if (this.o.flush) await this.send(this.o.flush(), []).catch((err: unknown) => this.log.error('final flush not sent', { error: errorMessage(err) }));
+  }
+
+  private async handle(records: ConsumedRecord[]): Promise<void> {
+    const outputs: OutgoingRecord[] = [];
+    const dead: OutgoingRecord[] = [];
+    for (const record of records) {
+      try {
+        outputs.push(...this.o.process(this.o.decode(record.value)));
+      } catch (err) {
+        this.log.warn('record sent to the dead-letter topic', { topic: record.topic, partition: record.partition, offset: record.offset, error: errorMessage(err) });
+        dead.push(deadLetterFor(this.o.name, record, err));
+      }
+    }
+    this.counters.consumed += records.length;
+    await this.send(outputs, dead);
+  }
+
+  private async send(outputs: OutgoingRecord[], dead: OutgoingRecord[]): Promise<void> {
+    await this.producer.send(this.o.outputTopic, outputs);
+    await this.producer.send(Topics.deadletter, dead);
+    this.counters.produced += outputs.length;
+    this.counters.deadLettered += dead.length;
+  }
+}

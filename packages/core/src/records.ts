@@ -1,0 +1,141 @@
+// The records that flow between the stages. They mirror schemas/*.avsc field for field;
+// the Avro codec (avro.ts) converts between these and the wire. Epoch-nanosecond times are
+// bigint because they exceed Number.MAX_SAFE_INTEGER.
+
+export type Transport = 'TCP' | 'UDP';
+export type PodRole = 'SERVER' | 'CLIENT';
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export interface PodMeta {
+  service: string | null;
+  namespace: string | null;
+  name: string | null;
+  node: string | null;
+}
+
+/** TCP flag bits as in the TCP header's flags byte. */
+export const TcpFlags = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20 } as const;
+
+export interface Segment {
+  timestampNs: bigint;
+  fromClient: boolean;
+  seq: number;
+  ack: number;
+  flags: number;
+  /** payload length on the wire; payload.length < wireLength means truncated by the snaplen */
+  wireLength: number;
+  payload: Buffer;
+}
+
+export interface SegmentBatch {
+  flowId: string;
+  node: string;
+  interfaceName: string;
+  ifindex: number;
+  transport: Transport;
+  client: Endpoint;
+  server: Endpoint;
+  podRole: PodRole;
+  pod: PodMeta | null;
+  protocolHint: string | null;
+  segments: Segment[];
+  lostEventsBefore: number;
+}
+
+export interface HttpFields {
+  method: string;
+  target: string;
+  path: string;
+  query: string | null;
+  version: string;
+  statusCode: number | null;
+  reason: string | null;
+  requestHeaders: Record<string, string>;
+  responseHeaders: Record<string, string>;
+  requestBodyBytes: number;
+  responseBodyBytes: number;
+}
+
+export interface Transaction {
+  id: string;
+  flowId: string;
+  messageIndex: number;
+  protocol: string;
+  node: string;
+  interfaceName: string;
+  podRole: PodRole;
+  pod: PodMeta | null;
+  peer: PodMeta | null;
+  client: Endpoint;
+  server: Endpoint;
+  requestSeq: number;
+  requestStartNs: bigint;
+  requestEndNs: bigint;
+  responseStartNs: bigint | null;
+  responseEndNs: bigint | null;
+  requestBytes: number;
+  responseBytes: number;
+  complete: boolean;
+  notes: string[];
+  http: HttpFields | null;
+}
+
+export type SpanKind = 'INTERNAL' | 'SERVER' | 'CLIENT' | 'PRODUCER' | 'CONSUMER';
+export type StatusCode = 'UNSET' | 'OK' | 'ERROR';
+
+/** Exactly one field is non-null, as OTLP's AnyValue. */
+export interface AttributeValue {
+  stringValue: string | null;
+  intValue: number | null;
+  doubleValue: number | null;
+  boolValue: boolean | null;
+}
+
+export interface SpanRecord {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  traceState: string | null;
+  traceFlags: number;
+  name: string;
+  kind: SpanKind;
+  startNs: bigint;
+  endNs: bigint;
+  status: StatusCode;
+  statusMessage: string | null;
+  attributes: Record<string, AttributeValue>;
+  resource: Record<string, string>;
+  transactionId: string;
+}
+
+export interface DeadLetter {
+  stage: string;
+  sourceTopic: string;
+  sourcePartition: number;
+  sourceOffset: string;
+  errorCode: string;
+  errorMessage: string;
+  timestampNs: bigint;
+  value: Buffer | null;
+}
+
+export function stringAttr(value: string): AttributeValue {
+  return { stringValue: value, intValue: null, doubleValue: null, boolValue: null };
+}
+export function intAttr(value: number): AttributeValue {
+  return { stringValue: null, intValue: Math.trunc(value), doubleValue: null, boolValue: null };
+}
+export function doubleAttr(value: number): AttributeValue {
+  return { stringValue: null, intValue: null, doubleValue: value, boolValue: null };
+}
+export function boolAttr(value: boolean): AttributeValue {
+  return { stringValue: null, intValue: null, doubleValue: null, boolValue: value };
+}
+/** The attribute's value as a plain JS value. */
+export function attrValue(value: AttributeValue): string | number | boolean | null {
+  return value.stringValue ?? value.intValue ?? value.doubleValue ?? value.boolValue;
+}

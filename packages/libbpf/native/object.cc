@@ -1,0 +1,102 @@
+#include "object.h"
+
+#include <errno.h>
+
+#include "errors.h"
+
+namespace clovisor {
+
+Napi::Function NativeObject::Init(Napi::Env env) {
+  return DefineClass(env, "NativeObject",
+                     {InstanceMethod<&NativeObject::Close>("close"),
+                      InstanceMethod<&NativeObject::Map>("map"),
+                      InstanceMethod<&NativeObject::Program>("program"),
+                      InstanceMethod<&NativeObject::Names>("names")});
+}
+
+// new NativeObject(path): open + load. Throws with code/errno and `log` (libbpf's words).
+NativeObject::NativeObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeObject>(info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  ClearLibbpfLog();
+  bpf_object* obj = bpf_object__open_file(path.c_str(), nullptr);
+  if (obj == nullptr) {
+    int err = errno ? errno : EINVAL;
+    Napi::Error e = ErrnoError(env, err, "bpf_object__open_file " + path);
+    e.Set("log", LibbpfLogTail());
+    throw e;
+  }
+  int r = bpf_object__load(obj);
+  if (r != 0) {
+    bpf_object__close(obj);
+    Napi::Error e = ErrnoError(env, -r, "bpf_object__load " + path);
+    e.Set("log", LibbpfLogTail());
+    throw e;
+  }
+  obj_ = obj;
+}
+
+NativeObject::~NativeObject() {
+  if (obj_ != nullptr) bpf_object__close(obj_);
+}
+
+bpf_object* NativeObject::Require(Napi::Env env) {
+  if (obj_ == nullptr) throw ErrnoError(env, EBADF, "BPF object already closed");
+  return obj_;
+}
+
+// Closing the object closes its map and program fds; tc filters stay attached (the kernel
+// holds the program) until detached by handle/priority.
+Napi::Value NativeObject::Close(const Napi::CallbackInfo& info) {
+  if (obj_ != nullptr) {
+    bpf_object__close(obj_);
+    obj_ = nullptr;
+  }
+  return info.Env().Undefined();
+}
+
+// map(name) -> { fd, type, keySize, valueSize, maxEntries } | null
+Napi::Value NativeObject::Map(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  bpf_map* map = bpf_object__find_map_by_name(Require(env), name.c_str());
+  if (map == nullptr) return env.Null();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("fd", bpf_map__fd(map));
+  out.Set("type", static_cast<double>(bpf_map__type(map)));
+  out.Set("keySize", bpf_map__key_size(map));
+  out.Set("valueSize", bpf_map__value_size(map));
+  out.Set("maxEntries", bpf_map__max_entries(map));
+  return out;
+}
+
+// program(name) -> fd | null
+Napi::Value NativeObject::Program(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  bpf_program* prog = bpf_object__find_program_by_name(Require(env), name.c_str());
+  if (prog == nullptr) return env.Null();
+  return Napi::Number::New(env, bpf_program__fd(prog));
+}
+
+// names() -> { maps: string[], programs: string[] } (for error messages)
+Napi::Value NativeObject::Names(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bpf_object* obj = Require(env);
+  Napi::Array maps = Napi::Array::New(env);
+  Napi::Array progs = Napi::Array::New(env);
+  bpf_map* map;
+  bpf_object__for_each_map(map, obj) {
+    // Skip libbpf's internal maps (.rodata, .bss, ...): not addressable by users.
+    const char* n = bpf_map__name(map);
+    if (n[0] != '.' && !bpf_map__is_internal(map)) maps.Set(maps.Length(), n);
+  }
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, obj) { progs.Set(progs.Length(), bpf_program__name(prog)); }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("maps", maps);
+  out.Set("programs", progs);
+  return out;
+}
+
+}  // namespace clovisor

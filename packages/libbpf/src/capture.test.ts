@@ -1,0 +1,177 @@
+// End to end on the real kernel: capture.bpf.c on both tc hooks of a veth, a real HTTP server in
+// a network namespace, curl from the root namespace, events through the native ring reader.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { forEachRecord } from './batch.js';
+import {
+  CAPTURE_OBJECT_PATH,
+  CaptureMap,
+  CaptureProgram,
+  decodeCaptureEvent,
+  encodeCaptureConfig,
+  encodePortKey,
+  encodeProtocolId,
+  u32Key,
+  type CaptureEvent,
+} from './capture-abi.js';
+import { readCaptureCounters } from './capture-counters.js';
+import { openHandleCount, openHandles } from './handles.js';
+import { BpfObject } from './object.js';
+import type { RingReader } from './ring.js';
+import { monotonicNs } from './system.js';
+import { BIG_BODY_BYTES, createNetnsPair, curl, isRoot, startHttpServer, waitFor, type HttpServer, type NetnsPair } from './testing/netns.js';
+
+const SYN = 0x02;
+const FIN = 0x01;
+const RST = 0x04;
+const ACK = 0x10;
+
+describe('capture.bpf.c on a veth', { skip: !isRoot() && 'needs root (CAP_BPF + CAP_NET_ADMIN)' }, () => {
+  let pair: NetnsPair | undefined;
+  let server: HttpServer | undefined;
+  let obj: BpfObject | undefined;
+  let reader: RingReader | undefined;
+  const events: CaptureEvent[] = [];
+
+  before(async () => {
+    pair = await createNetnsPair();
+    server = await startHttpServer(pair);
+    obj = BpfObject.open(CAPTURE_OBJECT_PATH);
+    obj.map(CaptureMap.PORTS).update(encodePortKey(pair.ifindex, server.port), encodeProtocolId(1));
+    obj.attachTc(CaptureProgram.INGRESS, pair.ifindex, 'ingress');
+    obj.attachTc(CaptureProgram.EGRESS, pair.ifindex, 'egress');
+    reader = obj.openRingReader(CaptureMap.EVENTS, (batch, count) => {
+      const n = forEachRecord(batch, (rec) => events.push(decodeCaptureEvent(rec)));
+      assert.equal(n, count, 'batch count matches its frames');
+    });
+  });
+
+  after(async () => {
+    obj?.close();
+    await server?.stop();
+    await pair?.destroy();
+    assert.equal(openHandleCount(), 0, `leaked handles: ${openHandles().join('; ')}`);
+  });
+
+  /** Runs one curl and returns the events of that connection once both FINs were seen. */
+  async function request(host: string, path: string): Promise<{ body: string; conn: CaptureEvent[]; t0: bigint; t1: bigint }> {
+    const start = events.length;
+    const t0 = monotonicNs();
+    const body = await curl(host, server!.port, path);
+    let conn: CaptureEvent[] = [];
+    await waitFor(() => {
+      const syn = events.slice(start).find((e) => e.hook === 'egress' && e.tcpFlags === SYN && e.dport === server!.port);
+      if (!syn) return false;
+      conn = events.slice(start).filter((e) => (e.hook === 'egress' ? e.sport : e.dport) === syn.sport);
+      return conn.some((e) => e.hook === 'egress' && e.tcpFlags & FIN) && conn.some((e) => e.hook === 'ingress' && e.tcpFlags & FIN);
+    }, 5000, `SYN and both FINs of a request to ${host}`);
+    return { body, conn, t0, t1: monotonicNs() };
+  }
+
+  function assertConnection(conn: CaptureEvent[], client: string, srv: string, ipVersion: 4 | 6, t0: bigint, t1: bigint): void {
+    const port = server!.port;
+    for (const e of conn) {
+      assert.equal(e.ifindex, pair!.ifindex);
+      assert.equal(e.ipVersion, ipVersion);
+      assert.equal(e.l4Proto, 6);
+      assert.ok(e.tsNs >= t0 && e.tsNs <= t1, `timestamp ${e.tsNs} within the request window`);
+      assert.ok(e.capLen > 0 || (e.tcpFlags & (SYN | FIN | RST)) !== 0, `no pure ACK events (flags 0x${e.tcpFlags.toString(16)})`);
+      if (e.hook === 'egress') {
+        assert.deepEqual([e.saddr, e.daddr, e.dport], [client, srv, port]);
+      } else {
+        assert.deepEqual([e.saddr, e.daddr, e.sport], [srv, client, port]);
+      }
+    }
+    const syn = conn.find((e) => e.hook === 'egress' && e.tcpFlags === SYN)!;
+    const synAck = conn.find((e) => e.hook === 'ingress' && e.tcpFlags === (SYN | ACK));
+    assert.ok(synAck, 'SYN-ACK seen on ingress');
+    assert.equal(synAck.ack, (syn.seq + 1) >>> 0, 'SYN-ACK acknowledges our SYN');
+    const req = conn.find((e) => e.hook === 'egress' && e.capLen > 0);
+    assert.ok(req, 'request payload seen on egress');
+    assert.equal(req.payload.subarray(0, 6).toString('latin1'), 'GET / ');
+    assert.equal(req.seq, (syn.seq + 1) >>> 0, 'request starts right after the SYN');
+    assert.equal(req.wireLen, req.capLen);
+    const resp = conn.find((e) => e.hook === 'ingress' && e.capLen > 0);
+    assert.ok(resp, 'response payload seen on ingress');
+    assert.match(resp.payload.toString('latin1'), /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nhello\n$/);
+    assert.equal(resp.seq, (synAck.seq + 1) >>> 0);
+    assert.equal(resp.ack, (req.seq + req.wireLen) >>> 0, 'response acknowledges the whole request');
+  }
+
+  test('IPv4 HTTP exchange: addresses, ports, seq/ack, payload, SYN/FIN, both hooks, counters', async () => {
+    const before = readCaptureCounters(obj!);
+    const { body, conn, t0, t1 } = await request(pair!.peerIp4, '/');
+    assert.equal(body, 'hello\n');
+    assertConnection(conn, pair!.hostIp4, pair!.peerIp4, 4, t0, t1);
+    assert.ok(conn.some((e) => e.hook === 'ingress') && conn.some((e) => e.hook === 'egress'));
+
+    const c = readCaptureCounters(obj!);
+    const emitted = c.emitted - before.emitted;
+    assert.ok(emitted >= BigInt(conn.length), `emitted counter (${emitted}) covers the ${conn.length} events`);
+    // The handshake's final ACK and others were matched but not copied.
+    assert.ok(c.matched - before.matched > emitted, 'pure ACKs are matched but not emitted');
+    const bytes = conn.reduce((n, e) => n + e.capLen, 0);
+    assert.ok(c.payloadBytes - before.payloadBytes >= BigInt(bytes));
+    assert.equal(c.lost, 0n);
+    assert.equal(c.truncated - before.truncated, 0n, 'small exchange is not truncated');
+    const s = reader!.stats();
+    assert.ok(s.records >= events.length && s.batches > 0);
+    assert.equal(s.droppedRecords, 0);
+  });
+
+  test('IPv6 HTTP exchange', async () => {
+    const { body, conn, t0, t1 } = await request(pair!.peerIp6, '/');
+    assert.equal(body, 'hello\n');
+    assertConnection(conn, pair!.hostIp6, pair!.peerIp6, 6, t0, t1);
+  });
+
+  test('large response is cut at the snaplen and counted as truncated', async (t) => {
+    const config = obj!.map(CaptureMap.CONFIG);
+    config.update(u32Key(0), encodeCaptureConfig({ snaplen: 512 }));
+    try {
+      const before = readCaptureCounters(obj!);
+      const { body, conn } = await request(pair!.peerIp4, '/big');
+      assert.equal(body.length, BIG_BODY_BYTES);
+      const data = conn.filter((e) => e.hook === 'ingress' && e.wireLen > 0);
+      const truncated = data.filter((e) => e.wireLen > e.capLen);
+      assert.ok(truncated.length > 0, 'some response segments were truncated');
+      for (const e of data) assert.ok(e.capLen <= 512 && e.capLen === Math.min(e.wireLen, 512));
+      const wire = data.reduce((n, e) => n + e.wireLen, 0);
+      assert.ok(wire >= BIG_BODY_BYTES, `wire bytes ${wire} cover the body`);
+      const c = readCaptureCounters(obj!);
+      assert.ok(c.truncated - before.truncated >= BigInt(truncated.length));
+      t.diagnostic(`big response: ${data.length} data events, max wire_len ${Math.max(...data.map((e) => e.wireLen))}`);
+    } finally {
+      config.update(u32Key(0), encodeCaptureConfig({ snaplen: 0 }));
+    }
+  });
+
+  test('default snaplen (config 0) is 4096', async () => {
+    const { conn } = await request(pair!.peerIp4, '/big');
+    const data = conn.filter((e) => e.hook === 'ingress' && e.wireLen > 0);
+    assert.ok(data.some((e) => e.wireLen > 4096), 'GSO/TSO gives segments longer than 4096 on veth');
+    for (const e of data) assert.equal(e.capLen, Math.min(e.wireLen, 4096));
+  });
+
+  test('only monitored ports are copied; ifindex 0 matches any interface', async () => {
+    const ports = obj!.map(CaptureMap.PORTS);
+    const own = encodePortKey(pair!.ifindex, server!.port);
+    const any = encodePortKey(0, server!.port);
+    assert.equal(ports.delete(own), true);
+    try {
+      const before = readCaptureCounters(obj!);
+      const n = events.length;
+      assert.equal(await curl(pair!.peerIp4, server!.port, '/'), 'hello\n');
+      await new Promise((r) => setTimeout(r, 300)); // longer than a poll period
+      assert.equal(events.length, n, 'no events for an unmonitored port');
+      assert.equal(readCaptureCounters(obj!).matched, before.matched);
+
+      ports.update(any, encodeProtocolId(7));
+      const { conn } = await request(pair!.peerIp4, '/');
+      assert.ok(conn.length >= 5);
+    } finally {
+      ports.delete(any);
+      ports.update(own, encodeProtocolId(1));
+    }
+  });
+});

@@ -1,0 +1,13 @@
+// @clovisor/libbpf — a small libbpf binding: load objects, attach tc programs, map ops, ring
+// buffer reading on a native thread; plus the pure ABI of bpf/capture.bpf.c.
+export { BpfError, NEEDS_ROOT } from './errors.js';
+export { openHandleCount, openHandles, type HandleKind } from './handles.js';
+export { BpfObject } from './object.js';
+export { BpfMap, MapType, numPossibleCpus, sumPerCpuU64, type UpdateMode } from './map.js';
+export { TcLink, TC_PRIORITY, TC_HANDLE, detachTc, queryTc, type TcHook, type TcFilterId } from './tc.js';
+export { RingReader, type RingReaderOptions, type RingReaderStats, type BatchHandler } from './ring.js';
+export { splitBatch, forEachRecord, frameBatch, BATCH_ALIGN } from './batch.js';
+export { clockOffsetNs, monotonicNs, ifindexOf } from './system.js';
+export { ADDON_PATH } from './native.js';
+export * from './capture-abi.js';
+export { readCaptureCounters, type CaptureCounters } from './capture-counters.js';

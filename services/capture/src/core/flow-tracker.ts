@@ -1,0 +1,242 @@
+import { TcpFlags, fnv1a64Hex, type Endpoint, type PodMeta, type Segment, type SegmentBatch, type Transport } from '@clovisor/core';
+import type { CaptureEvent } from './capture-event.js';
+
+// Groups captured packets into flows and flows into SegmentBatch records. Pure: time comes in
+// with the events and the flush calls. Every flow, segment and byte held here is bounded, and
+// what is evicted is counted.
+
+export interface MonitoredInterface {
+  ifindex: number;
+  name: string;
+  pod: PodMeta | null;
+}
+
+export interface FlowTrackerOptions {
+  node: string;
+  interfaces: ReadonlyMap<number, MonitoredInterface>;
+  /** protocol configured for a server port on an interface, or null */
+  protocolOf: (ifindex: number, port: number) => string | null;
+  maxFlows?: number;
+  maxSegmentsPerBatch?: number;
+  maxBatchBytes?: number;
+  /** a flow's pending segments are emitted at the latest this long after the first of them */
+  flushAfterNs?: bigint;
+  idleTimeoutNs?: bigint;
+  /** a closed flow is remembered this long so that late retransmissions keep its id */
+  closedLingerNs?: bigint;
+}
+
+interface Flow {
+  key: string;
+  id: string;
+  ifindex: number;
+  transport: Transport;
+  client: Endpoint;
+  server: Endpoint;
+  podRole: 'SERVER' | 'CLIENT';
+  protocolHint: string | null;
+  pending: Segment[];
+  pendingBytes: number;
+  pendingSinceNs: bigint;
+  lastSeenNs: bigint;
+  finFromClient: boolean;
+  finFromServer: boolean;
+  closedAtNs: bigint | null;
+}
+
+export interface FlowTrackerStats {
+  flowsActive: number;
+  flowsCreated: number;
+  flowsEvictedLru: number;
+  flowsExpiredIdle: number;
+  segments: number;
+  batches: number;
+  eventsUnknownInterface: number;
+}
+
+const sameEndpoint = (a: Endpoint, address: string, port: number) => a.address === address && a.port === port;
+
+export class FlowTracker {
+  private readonly flows = new Map<string, Flow>(); // insertion order = least recently used first
+  private readonly o: Required<FlowTrackerOptions>;
+  private lostSinceLastBatch = 0;
+  private readonly counters: FlowTrackerStats = {
+    flowsActive: 0, flowsCreated: 0, flowsEvictedLru: 0, flowsExpiredIdle: 0, segments: 0, batches: 0, eventsUnknownInterface: 0,
+  };
+
+  constructor(options: FlowTrackerOptions) {
+    this.o = {
+      maxFlows: 65_536,
+      maxSegmentsPerBatch: 64,
+      maxBatchBytes: 256 * 1024,
+      flushAfterNs: 100_000_000n,
+      idleTimeoutNs: 120_000_000_000n,
+      closedLingerNs: 5_000_000_000n,
+      ...options,
+    };
+  }
+
+  /** Kernel events lost since the last batch; reported on the next batch emitted. */
+  noteLostEvents(count: number): void {
+    this.lostSinceLastBatch += count;
+  }
+
+  /** Adds one packet (timestamp already converted to epoch ns); returns batches that filled up. */
+  add(event: CaptureEvent, timestampNs: bigint): SegmentBatch[] {
+    const iface = this.o.interfaces.get(event.ifindex);
+    if (!iface) {
+      this.counters.eventsUnknownInterface += 1;
+      return [];
+    }
+    const out: SegmentBatch[] = [];
+    const key = flowKey(event);
+    let flow = this.flows.get(key);
+    const isNewConnection = event.transport === 'TCP' && (event.flags & (TcpFlags.SYN | TcpFlags.ACK)) === TcpFlags.SYN;
+    if (flow && flow.closedAtNs !== null && isNewConnection) {
+      // the 5-tuple was reused by a new connection
+      this.flush(flow, out);
+      this.flows.delete(key);
+      flow = undefined;
+    }
+    if (flow) {
+      this.flows.delete(key); // re-insert: most recently used
+      this.flows.set(key, flow);
+    } else {
+      flow = this.createFlow(key, event, iface, timestampNs, out);
+    }
+    const fromClient = sameEndpoint(flow.client, event.srcAddress, event.srcPort);
+    if (flow.pending.length === 0) flow.pendingSinceNs = timestampNs;
+    flow.pending.push({
+      timestampNs,
+      fromClient,
+      seq: event.seq,
+      ack: event.ack,
+      flags: event.flags,
+      wireLength: event.wireLength,
+      payload: event.payload,
+    });
+    flow.pendingBytes += event.payload.length;
+    flow.lastSeenNs = timestampNs;
+    this.counters.segments += 1;
+    if (event.flags & TcpFlags.FIN) {
+      if (fromClient) flow.finFromClient = true;
+      else flow.finFromServer = true;
+    }
+    const closed = (event.flags & TcpFlags.RST) !== 0 || (flow.finFromClient && flow.finFromServer);
+    if (closed && flow.closedAtNs === null) flow.closedAtNs = timestampNs;
+    if (closed || flow.pending.length >= this.o.maxSegmentsPerBatch || flow.pendingBytes >= this.o.maxBatchBytes) {
+      this.flush(flow, out);
+    }
+    return out;
+  }
+
+  /** Emits batches older than flushAfterNs and forgets idle or closed flows. */
+  flushDue(nowNs: bigint): SegmentBatch[] {
+    const out: SegmentBatch[] = [];
+    for (const [key, flow] of this.flows) {
+      if (flow.pending.length > 0 && nowNs - flow.pendingSinceNs >= this.o.flushAfterNs) this.flush(flow, out);
+      const lingerOver = flow.closedAtNs !== null && nowNs - flow.closedAtNs >= this.o.closedLingerNs;
+      const idle = nowNs - flow.lastSeenNs >= this.o.idleTimeoutNs;
+      if (lingerOver || idle) {
+        this.flush(flow, out);
+        this.flows.delete(key);
+        if (idle && !lingerOver) this.counters.flowsExpiredIdle += 1;
+      }
+    }
+    return out;
+  }
+
+  /** Emits everything pending (on shutdown). */
+  flushAll(): SegmentBatch[] {
+    const out: SegmentBatch[] = [];
+    for (const flow of this.flows.values()) this.flush(flow, out);
+    return out;
+  }
+
+  /** Forgets the flows of an interface that is no longer monitored, emitting what they hold. */
+  forgetInterface(ifindex: number): SegmentBatch[] {
+    const out: SegmentBatch[] = [];
+    for (const [key, flow] of this.flows) {
+      if (flow.ifindex !== ifindex) continue;
+      this.flush(flow, out);
+      this.flows.delete(key);
+    }
+    return out;
+  }
+
+  stats(): FlowTrackerStats {
+    return { ...this.counters, flowsActive: this.flows.size };
+  }
+
+  private createFlow(key: string, event: CaptureEvent, iface: MonitoredInterface, timestampNs: bigint, out: SegmentBatch[]): Flow {
+    if (this.flows.size >= this.o.maxFlows) {
+      const [oldestKey, oldest] = this.flows.entries().next().value as [string, Flow];
+      this.flush(oldest, out);
+      this.flows.delete(oldestKey);
+      this.counters.flowsEvictedLru += 1;
+    }
+    const src = { address: event.srcAddress, port: event.srcPort };
+    const dst = { address: event.dstAddress, port: event.dstPort };
+    const srcIsClient = this.senderIsClient(event);
+    const client = srcIsClient ? src : dst;
+    const server = srcIsClient ? dst : src;
+    const podSide = event.hook === 'ingress' ? src : dst;
+    const flow: Flow = {
+      key,
+      id: fnv1a64Hex(`${this.o.node}|${iface.name}|${event.transport}|${client.address}:${client.port}|${server.address}:${server.port}|${timestampNs}`),
+      ifindex: event.ifindex,
+      transport: event.transport,
+      client,
+      server,
+      podRole: podSide === server ? 'SERVER' : 'CLIENT',
+      protocolHint: this.o.protocolOf(event.ifindex, server.port),
+      pending: [],
+      pendingBytes: 0,
+      pendingSinceNs: timestampNs,
+      lastSeenNs: timestampNs,
+      finFromClient: false,
+      finFromServer: false,
+      closedAtNs: null,
+    };
+    this.flows.set(key, flow);
+    this.counters.flowsCreated += 1;
+    return flow;
+  }
+
+  /** The opening SYN tells who the client is; otherwise the side on a configured server port is the server. */
+  private senderIsClient(event: CaptureEvent): boolean {
+    if (event.transport === 'TCP' && event.flags & TcpFlags.SYN) return (event.flags & TcpFlags.ACK) === 0;
+    const dstIsServer = this.o.protocolOf(event.ifindex, event.dstPort) !== null;
+    const srcIsServer = this.o.protocolOf(event.ifindex, event.srcPort) !== null;
+    return dstIsServer || !srcIsServer;
+  }
+
+  private flush(flow: Flow, out: SegmentBatch[]): void {
+    if (flow.pending.length === 0) return;
+    const iface = this.o.interfaces.get(flow.ifindex);
+    out.push({
+      flowId: flow.id,
+      node: this.o.node,
+      interfaceName: iface?.name ?? `if${flow.ifindex}`,
+      ifindex: flow.ifindex,
+      transport: flow.transport,
+      client: flow.client,
+      server: flow.server,
+      podRole: flow.podRole,
+      pod: iface?.pod ?? null,
+      protocolHint: flow.protocolHint,
+      segments: flow.pending,
+      lostEventsBefore: this.lostSinceLastBatch,
+    });
+    this.lostSinceLastBatch = 0;
+    flow.pending = [];
+    flow.pendingBytes = 0;
+    this.counters.batches += 1;
+  }
+}
+
+function flowKey(e: CaptureEvent): string {
+  const a = `${e.srcAddress}:${e.srcPort}`;
+  const b = `${e.dstAddress}:${e.dstPort}`;
+  return `${e.ifindex}/${e.transport}/${a < b ? `${a}|${b}` : `${b}|${a}`}`;
+}

@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { REQUEST_ID, TRACE_ID, httpTransaction, withHeaders } from '../testing/transactions.js';
+import { Correlator } from './correlator.js';
+import { requestIdTraceIdFor } from './ids.js';
+
+test('correlator: one span per transaction, counted', () => {
+  const c = new Correlator();
+  const spans = c.process(httpTransaction());
+  assert.equal(spans.length, 1);
+  assert.equal(spans[0]?.traceId, TRACE_ID);
+  const s = c.stats();
+  assert.equal(s.transactions, 1);
+  assert.equal(s.spans, 1);
+  assert.equal(s.traceSources.w3c, 1);
+});
+
+test('correlator: a hop with only x-request-id joins the trace learned from another hop', () => {
+  const c = new Correlator();
+  const [server] = c.process(httpTransaction());
+  const hop = withHeaders({ 'x-request-id': REQUEST_ID }, { flowId: 'next-hop', podRole: 'CLIENT', requestStartNs: httpTransaction().requestStartNs + 5_000_000n });
+  const [client] = c.process(hop);
+  assert.equal(client?.traceId, TRACE_ID);
+  assert.equal(client?.parentSpanId, server?.spanId);
+  assert.equal(client?.attributes['clovisor.trace_source']?.stringValue, 'x-request-id-learned');
+  assert.equal(c.stats().requestIdWindow.hits, 1);
+  assert.equal(c.stats().traceSources['x-request-id-learned'], 1);
+});
+
+test('correlator: outside the window, or before any context, the request id alone decides', () => {
+  const c = new Correlator({ requestIdWindowMs: 1_000 });
+  const early = withHeaders({ 'x-request-id': REQUEST_ID }, { flowId: 'early', requestStartNs: httpTransaction().requestStartNs - 1n });
+  assert.equal(c.process(early)[0]?.traceId, requestIdTraceIdFor(REQUEST_ID));
+  c.process(httpTransaction());
+  const late = withHeaders({ 'x-request-id': REQUEST_ID }, { flowId: 'late', requestStartNs: httpTransaction().requestStartNs + 2_000_000_000n });
+  const [span] = c.process(late);
+  assert.equal(span?.traceId, requestIdTraceIdFor(REQUEST_ID));
+  assert.equal(span?.parentSpanId, null);
+  assert.equal(c.stats().traceSources['x-request-id'], 2);
+});
+
+test('correlator: hops with their own context are never overridden by the window', () => {
+  const c = new Correlator();
+  c.process(httpTransaction());
+  const other = '11111111111111111111111111111111';
+  const [span] = c.process(httpTransaction({ flowId: 'x' }, { traceparent: `00-${other}-2222222222222222-01` }));
+  assert.equal(span?.traceId, other);
+});
+
+test('correlator: malformed headers are counted by format', () => {
+  const c = new Correlator();
+  c.process(withHeaders({ traceparent: 'junk', b3: 'junk', 'uber-trace-id': 'junk', 'x-b3-traceid': 'junk', 'x-b3-spanid': '1' }));
+  c.process(withHeaders({ traceparent: 'junk' }));
+  const m = c.stats().malformedHeaders;
+  assert.equal(m.traceparent, 2);
+  assert.equal(m.b3, 1);
+  assert.equal(m['b3-multi'], 1);
+  assert.equal(m['uber-trace-id'], 1);
+  assert.equal(m.tracestate, 0);
+  assert.equal(c.stats().traceSources.flow, 2);
+});
+
+test('correlator: stats() is a snapshot, not live state', () => {
+  const c = new Correlator();
+  const before = c.stats();
+  c.process(httpTransaction());
+  assert.equal(before.transactions, 0);
+  assert.equal(before.traceSources.w3c, 0);
+});

@@ -1,0 +1,75 @@
+// OpenTelemetry semantic-convention attributes (HTTP spans, semconv 1.3x stable names) plus
+// Clovisor's own clovisor.* extras, for one transaction.
+
+import { boolAttr, intAttr, stringAttr, type AttributeValue, type HttpFields, type Transaction } from '@clovisor/core';
+import { parseHostHeader } from './host-header.js';
+import { localEndpoint, peerEndpoint } from './span-role.js';
+
+type Attributes = Record<string, AttributeValue>;
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+
+/** semconv http.request.method: a known method, else "_OTHER" (the original goes alongside). */
+export function semconvMethod(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : '_OTHER';
+}
+
+export function httpAttributes(tx: Transaction, http: HttpFields, errorType: string | null): Attributes {
+  const attrs: Attributes = {};
+  const method = semconvMethod(http.method);
+  attrs['http.request.method'] = stringAttr(method);
+  if (method === '_OTHER') attrs['http.request.method_original'] = stringAttr(http.method);
+  attrs['url.scheme'] = stringAttr('http'); // the capture sees plaintext only
+  attrs['url.path'] = stringAttr(http.path);
+  const query = http.query?.replace(/^\?/, '');
+  if (query) attrs['url.query'] = stringAttr(query);
+  if (http.statusCode !== null) attrs['http.response.status_code'] = intAttr(http.statusCode);
+  if (errorType !== null) attrs['error.type'] = stringAttr(errorType);
+
+  // server.*: the name the client asked for (Host), else the address it connected to. A Host
+  // without a port keeps the port observed on the wire, which is what the packets went to.
+  const host = http.requestHeaders['host'] === undefined ? null : parseHostHeader(http.requestHeaders['host']);
+  attrs['server.address'] = stringAttr(host?.host ?? tx.server.address);
+  attrs['server.port'] = intAttr(host?.port ?? tx.server.port);
+  attrs['client.address'] = stringAttr(tx.client.address);
+  attrs['client.port'] = intAttr(tx.client.port);
+
+  const peer = peerEndpoint(tx);
+  const local = localEndpoint(tx);
+  attrs['network.protocol.name'] = stringAttr('http');
+  attrs['network.protocol.version'] = stringAttr(http.version);
+  attrs['network.transport'] = stringAttr('tcp');
+  attrs['network.type'] = stringAttr(peer.address.includes(':') ? 'ipv6' : 'ipv4');
+  attrs['network.peer.address'] = stringAttr(peer.address);
+  attrs['network.peer.port'] = intAttr(peer.port);
+  attrs['network.local.address'] = stringAttr(local.address);
+  attrs['network.local.port'] = intAttr(local.port);
+
+  const userAgent = http.requestHeaders['user-agent'];
+  if (userAgent !== undefined) attrs['user_agent.original'] = stringAttr(userAgent);
+  // semconv wants a string[] here; the span record has no array values, so one string.
+  const requestId = http.requestHeaders['x-request-id'];
+  if (requestId !== undefined) attrs['http.request.header.x-request-id'] = stringAttr(requestId);
+  attrs['http.request.body.size'] = intAttr(http.requestBodyBytes);
+  attrs['http.response.body.size'] = intAttr(http.responseBodyBytes);
+  return attrs;
+}
+
+/** clovisor.* attributes, present on every span whatever the protocol. */
+export function clovisorAttributes(tx: Transaction, traceSource: string): Attributes {
+  const attrs: Attributes = {
+    'clovisor.flow_id': stringAttr(tx.flowId),
+    'clovisor.transaction_id': stringAttr(tx.id),
+    'clovisor.complete': boolAttr(tx.complete),
+    'clovisor.interface': stringAttr(tx.interfaceName),
+    'clovisor.node': stringAttr(tx.node),
+    'clovisor.request.bytes': intAttr(tx.requestBytes),
+    'clovisor.response.bytes': intAttr(tx.responseBytes),
+    'clovisor.trace_source': stringAttr(traceSource),
+  };
+  if (tx.notes.length > 0) attrs['clovisor.notes'] = stringAttr(tx.notes.join('; '));
+  if (tx.peer?.service) attrs['clovisor.peer.service'] = stringAttr(tx.peer.service);
+  if (tx.peer?.namespace) attrs['clovisor.peer.namespace'] = stringAttr(tx.peer.namespace);
+  if (tx.peer?.name) attrs['clovisor.peer.pod'] = stringAttr(tx.peer.name);
+  return attrs;
+}

@@ -1,0 +1,58 @@
+// One captured transaction → one span record (pure).
+
+import type { SpanRecord, Transaction } from '@clovisor/core';
+import { clovisorAttributes, httpAttributes, semconvMethod } from './http-attributes.js';
+import { spanIdFor } from './ids.js';
+import { resourceFor } from './resource.js';
+import { httpSpanName } from './span-name.js';
+import { httpStatusFor, spanKindFor, type RoleStatus } from './span-role.js';
+import { extractTraceContext, type TraceContext } from './trace-context/extract.js';
+import { resolveTrace, type LearnedTrace, type ResolvedTrace } from './trace-resolution.js';
+
+export interface BuildSpanOptions {
+  /** the request headers' context, when the caller already extracted it */
+  context?: TraceContext;
+  /** a trace learned from another hop with the same x-request-id */
+  learned?: LearnedTrace | null;
+  /** derive a shared trace id from x-request-id when nothing better is known (default true) */
+  deriveTraceFromRequestId?: boolean;
+}
+
+export function buildSpan(tx: Transaction, opts: BuildSpanOptions = {}): SpanRecord {
+  return buildSpanWithTrace(tx, opts).span;
+}
+
+/** buildSpan, also telling where the trace came from (the correlator learns from it). */
+export function buildSpanWithTrace(tx: Transaction, opts: BuildSpanOptions = {}): { span: SpanRecord; trace: ResolvedTrace } {
+  const ctx = opts.context ?? extractTraceContext(tx.http?.requestHeaders ?? {});
+  const trace = resolveTrace(tx, ctx, opts.learned ?? null, opts.deriveTraceFromRequestId ?? true);
+  const http = tx.http;
+  const roleStatus: RoleStatus = http
+    ? httpStatusFor(tx.podRole, http.statusCode)
+    : { status: 'UNSET', statusMessage: null, errorType: null };
+  const attributes = {
+    ...(http ? httpAttributes(tx, http, roleStatus.errorType) : {}),
+    ...clovisorAttributes(tx, trace.source),
+  };
+  const startNs = tx.requestStartNs;
+  // The response's last byte when there was one; else the request's (a span never ends
+  // before it starts, even if capture timestamps disagree).
+  const lastNs = tx.responseEndNs ?? tx.requestEndNs;
+  const span: SpanRecord = {
+    traceId: trace.traceId,
+    spanId: spanIdFor(tx),
+    parentSpanId: trace.parentSpanId,
+    traceState: trace.traceState,
+    traceFlags: trace.traceFlags,
+    name: http ? httpSpanName(semconvMethod(http.method), http.path, ctx.decoratorOperation) : tx.protocol,
+    kind: spanKindFor(tx.podRole),
+    startNs,
+    endNs: lastNs < startNs ? startNs : lastNs,
+    status: roleStatus.status,
+    statusMessage: roleStatus.statusMessage,
+    attributes,
+    resource: resourceFor(tx),
+    transactionId: tx.id,
+  };
+  return { span, trace };
+}

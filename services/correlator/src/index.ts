@@ -1,0 +1,14 @@
+export { Correlator, type CorrelatorOptions, type CorrelatorStats } from './core/correlator.js';
+export { buildSpan, buildSpanWithTrace, type BuildSpanOptions } from './core/span-builder.js';
+export { spanKey, transactionKey } from './core/keys.js';
+export { spanIdFor, flowTraceIdFor, requestIdTraceIdFor } from './core/ids.js';
+export { RequestIdWindow, type RequestIdWindowOptions, type RequestIdWindowStats } from './core/request-id-window.js';
+export { TRACE_SOURCES, type TraceSource, type LearnedTrace, type ResolvedTrace } from './core/trace-resolution.js';
+export { extractTraceContext, type TraceContext, type ContextSource } from './core/trace-context/extract.js';
+export { parseTraceparent } from './core/trace-context/w3c.js';
+export { parseTracestate } from './core/trace-context/tracestate.js';
+export { parseB3Single } from './core/trace-context/b3-single.js';
+export { parseB3Multi } from './core/trace-context/b3-multi.js';
+export { parseUberTraceId } from './core/trace-context/jaeger.js';
+export { HEADER_FORMATS, type HeaderFormat, type ParseResult, type ParsedIds } from './core/trace-context/types.js';
+export { CorrelatorStage } from './io/kafka-stage.js';

@@ -1,0 +1,98 @@
+// The one contract every protocol folder implements (after Pixie's protocol parsers).
+//
+// The shared driver (core/stream/) owns the byte buffer of each direction and all recovery:
+// it calls parseFrame() on the bytes it holds, drops what the parser consumed, resyncs with
+// findFrameBoundary() after 'invalid' or a capture gap, and counts every byte it skips. A parser
+// never scans for resync points itself and never keeps bytes: it keeps only small per-connection
+// state (where it is inside a body, the methods awaiting responses, ...).
+//
+//   findFrameBoundary  where the next frame may start, for resync
+//   parseFrame         one frame from the front of the buffer:
+//                        success          frame parsed; `consumed` bytes belong to it
+//                        needs-more-data  call again with more bytes. `absorbed` > 0 only for bytes
+//                                         the parser accounted into its state (a message head, body
+//                                         bytes counted, never stored); the driver drops them and
+//                                         the frame keeps growing until success
+//                        invalid          not this protocol here; the driver resyncs and counts
+//                        ignored          a valid frame nobody needs (`consumed` bytes dropped)
+//                        end-of-stream    the connection stopped speaking this protocol
+//                                         (Upgrade, CONNECT tunnel); the rest is not parsed
+//   absorbGap          a known-length hole at the front of the stream: how many of its bytes the
+//                      frame in progress accounts for (body bytes); 0 when the bytes were needed
+//   abandon            the frame in progress was cut short: return what is known of it (or null)
+//   stitch             pair requests with responses, leaving unmatched frames for the next round
+//   describe           the protocol's fields of the Transaction record
+import type { Transaction } from '@clovisor/core';
+
+/** Every protocol the decoder knows; the registry must have exactly these keys. */
+export type ProtocolName = 'http';
+// Planned: 'http2' (incl. gRPC), 'dns', 'redis', 'postgresql', 'kafka'.
+
+/** request = client → server bytes, response = server → client bytes. */
+export type Direction = 'request' | 'response';
+
+export type ParseResult<F> =
+  | { kind: 'success'; frame: F; consumed: number }
+  | { kind: 'needs-more-data'; absorbed: number }
+  | { kind: 'invalid'; reason: string }
+  | { kind: 'ignored'; consumed: number }
+  | { kind: 'end-of-stream' };
+
+/** A parsed frame with its place on the wire, filled in by the driver. */
+export interface Framed<F> {
+  frame: F;
+  direction: Direction;
+  /** position among the frames of this direction, from 0 (messageIndex for requests) */
+  index: number;
+  /** TCP sequence number of the first byte */
+  seq: number;
+  /** capture timestamps of the segments carrying the first and the last byte */
+  startNs: bigint;
+  endNs: bigint;
+  /** bytes on the wire, holes the frame absorbed included */
+  wireBytes: number;
+  /** of which not captured: snaplen truncation */
+  truncatedBytes: number;
+  /** of which not captured: lost in the capture */
+  lostBytes: number;
+  /** cut short before its end (gap, close, eviction): fields may be missing */
+  partial: boolean;
+  /** first frame after a resync: frames before it in this direction may be lost */
+  afterResync: boolean;
+  notes: string[];
+}
+
+/** A request with its response (null when none was captured). */
+export interface Exchange<F> {
+  request: Framed<F>;
+  response: Framed<F> | null;
+  notes: string[];
+}
+
+export interface StitchResult<F> {
+  transactions: Exchange<F>[];
+  leftover: { requests: Framed<F>[]; responses: Framed<F>[] };
+  /** responses dropped because no captured request can own them */
+  orphanResponses: number;
+}
+
+/** The protocol-specific part of a Transaction. */
+export type ProtocolFields = Pick<Transaction, 'http'>;
+
+export interface Protocol<F = unknown, S = unknown> {
+  readonly name: ProtocolName;
+  /** Does this look like the start of a message of this protocol? portHint = server port. */
+  detect(bytes: Buffer, portHint: number | null): boolean;
+  /** Per-connection parser state, shared by both directions (a response may depend on its request). */
+  newState(): S;
+  /** Offset >= from where a frame may start in buffer, or -1. */
+  findFrameBoundary(direction: Direction, buffer: Buffer, from: number): number;
+  /** atEnd: no more bytes will come in this direction (lets close-delimited frames end). */
+  parseFrame(direction: Direction, buffer: Buffer, state: S, atEnd: boolean): ParseResult<F>;
+  absorbGap(direction: Direction, length: number, state: S): number;
+  /** buffer = the unconsumed bytes of the frame in progress. Resets the direction's state. */
+  abandon(direction: Direction, buffer: Buffer, state: S): F | null;
+  /** final: the flow is over; every unmatched request becomes an exchange without response. */
+  stitch(requests: Framed<F>[], responses: Framed<F>[], final: boolean): StitchResult<F>;
+  describe(exchange: Exchange<F>): ProtocolFields;
+}

@@ -1,0 +1,91 @@
+import type { Kafka } from 'kafkajs';
+import {
+  ClovisorError, StageConsumer, Topics, codecs, deadLetterFor, errorMessage,
+  type Component, type ConsumedRecord, type Logger, type OutgoingRecord, type RecordProducer, type SpanRecord,
+} from '@clovisor/core';
+import { createOtlpPusher, type OtlpPusher } from './otlp-push.js';
+
+export interface ExporterStageOptions {
+  protocol: 'http' | 'grpc';
+  endpoint: string;
+  /** spans per OTLP request */
+  maxSpansPerRequest?: number;
+  timeoutMs?: number;
+}
+
+export interface ExporterStageStats {
+  spansExported: number;
+  requestsFailedRetryable: number;
+  spansRejectedPermanently: number;
+  deadLettered: number;
+}
+
+/**
+ * clovisor.spans.v1 → OTLP. A batch's offsets are committed only after the backend accepted
+ * all of its spans: while the backend is down the same batch is retried with backoff (the
+ * consumer does not move on), so nothing is lost; span ids are deterministic, so a retried
+ * request that had in fact arrived yields the same span again, not a second one.
+ * A permanent rejection (e.g. 400) sends the batch to the dead-letter topic and moves on.
+ */
+export class ExporterStage implements Component {
+  readonly name = 'exporter';
+  private readonly consumer: StageConsumer;
+  private readonly pusher: OtlpPusher;
+  private readonly maxSpansPerRequest: number;
+  /** records of the batch in progress that the backend already accepted, skipped when it is retried */
+  private readonly accepted = new Set<string>();
+  private readonly counters: ExporterStageStats = { spansExported: 0, requestsFailedRetryable: 0, spansRejectedPermanently: 0, deadLettered: 0 };
+
+  constructor(kafka: Kafka, private readonly producer: RecordProducer, options: ExporterStageOptions, private readonly log: Logger) {
+    this.pusher = createOtlpPusher({ protocol: options.protocol, endpoint: options.endpoint, timeoutMs: options.timeoutMs ?? 10_000 });
+    this.maxSpansPerRequest = options.maxSpansPerRequest ?? 512;
+    this.consumer = new StageConsumer(kafka, { groupId: 'clovisor-exporter', topic: Topics.spans, handle: (records) => this.handle(records) }, log);
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.start();
+  }
+
+  stats(): ExporterStageStats {
+    return { ...this.counters };
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.stop();
+    await this.pusher.shutdown();
+  }
+
+  private async handle(records: ConsumedRecord[]): Promise<void> {
+    const dead: OutgoingRecord[] = [];
+    const spans: Array<{ span: SpanRecord; record: ConsumedRecord }> = [];
+    for (const record of records) {
+      if (this.accepted.has(recordId(record))) continue;
+      try {
+        spans.push({ span: codecs().spans.decode(record.value), record });
+      } catch (err) {
+        dead.push(deadLetterFor('exporter', record, err));
+      }
+    }
+    for (let i = 0; i < spans.length; i += this.maxSpansPerRequest) {
+      const chunk = spans.slice(i, i + this.maxSpansPerRequest);
+      try {
+        await this.pusher.push(chunk.map((s) => s.span));
+        for (const { record } of chunk) this.accepted.add(recordId(record));
+        this.counters.spansExported += chunk.length;
+      } catch (err) {
+        if (!(err instanceof ClovisorError) || err.retryable) {
+          this.counters.requestsFailedRetryable += 1;
+          throw err; // the consumer retries this batch with backoff and does not commit
+        }
+        this.counters.spansRejectedPermanently += chunk.length;
+        this.log.error('backend rejected spans permanently; sent to the dead-letter topic', { spans: chunk.length, error: errorMessage(err) });
+        for (const { record } of chunk) dead.push(deadLetterFor('exporter', record, err));
+      }
+    }
+    await this.producer.send(Topics.deadletter, dead);
+    this.counters.deadLettered += dead.length;
+    this.accepted.clear();
+  }
+}
+
+const recordId = (r: ConsumedRecord) => `${r.topic}/${r.partition}/${r.offset}`;
