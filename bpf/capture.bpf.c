@@ -182,6 +182,20 @@ static __always_inline __u32 snaplen(void)
 	return s;
 }
 
+/*
+ * Wake the reader only when a backlog has built up. The default (wake whenever the reader had
+ * caught up) costs an irq_work self-IPI per event: measured ~11 us per packet in a VM versus
+ * ~1 us without. The reader polls with a 100 ms timeout and drains on timeout, so a quiet ring
+ * is delivered within ~100 ms, and a busy one wakes the reader every WAKEUP_BYTES.
+ */
+#define WAKEUP_BYTES (256 * 1024)
+
+static __always_inline __u64 wakeup_flag(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+									      : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void capture(struct __sk_buff *skb, __u32 hook)
 {
 	struct capture_event h = {};
@@ -303,21 +317,20 @@ static __always_inline void capture(struct __sk_buff *skb, __u32 hook)
 			len = 0; /* unreadable payload is reported as truncated, not hidden */
 		cap = len;
 	}
-	if (cap < h.wire_len)
-		count(CNT_TRUNCATED, 1);
-
 	h.ts_ns = bpf_ktime_get_ns();
 	h.ifindex = skb->ifindex;
 	h.hook = hook;
 	h.cap_len = cap;
 	e->hdr = h;
 
-	if (bpf_ringbuf_output(&events, e, EVENT_HDR_LEN + cap, 0) < 0) {
+	if (bpf_ringbuf_output(&events, e, EVENT_HDR_LEN + cap, wakeup_flag()) < 0) {
 		count(CNT_LOST, 1);
 		return;
 	}
 	count(CNT_EMITTED, 1);
 	count(CNT_PAYLOAD_BYTES, cap);
+	if (cap < h.wire_len)
+		count(CNT_TRUNCATED, 1);
 }
 
 SEC("tc")

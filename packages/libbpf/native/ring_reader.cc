@@ -90,6 +90,9 @@ void RingReader::Shutdown() {
 void RingReader::Run() {
   while (!stop_.load()) {
     int n = ring_buffer__poll(rb_, kPollTimeoutMs);
+    // The BPF side writes most records without a wakeup (see capture.bpf.c), so drain after
+    // every poll, timeout included; poll alone only consumes rings that signalled.
+    if (n >= 0 || n == -EINTR) n = ring_buffer__consume(rb_);
     if (n < 0 && n != -EINTR) {
       // Back off instead of spinning on a persistent error; the count makes it visible.
       stats_->pollErrors++;
@@ -121,6 +124,7 @@ int RingReader::OnSample(void* ctx, void* data, size_t size) {
     cur.cap = need > self->maxBatchBytes_ ? need : self->maxBatchBytes_;
     cur.data = static_cast<uint8_t*>(malloc(cur.cap));
     if (cur.data == nullptr) {
+      self->stats_->records++;
       self->stats_->droppedRecords++;
       return 0;
     }

@@ -19,7 +19,7 @@ import { openHandleCount, openHandles } from './handles.js';
 import { BpfObject } from './object.js';
 import type { RingReader } from './ring.js';
 import { monotonicNs } from './system.js';
-import { BIG_BODY_BYTES, createNetnsPair, curl, isRoot, startHttpServer, waitFor, type HttpServer, type NetnsPair } from './testing/netns.js';
+import { BIG_BODY_BYTES, createNetnsPair, curl, isRoot, run, startHttpServer, waitFor, type HttpServer, type NetnsPair } from './testing/netns.js';
 
 const SYN = 0x02;
 const FIN = 0x01;
@@ -151,6 +151,42 @@ describe('capture.bpf.c on a veth', { skip: !isRoot() && 'needs root (CAP_BPF + 
     const data = conn.filter((e) => e.hook === 'ingress' && e.wireLen > 0);
     assert.ok(data.some((e) => e.wireLen > 4096), 'GSO/TSO gives segments longer than 4096 on veth');
     for (const e of data) assert.equal(e.capLen, Math.min(e.wireLen, 4096));
+  });
+
+  test('returns TC_ACT_UNSPEC: filters later in the chain still see the packets', async () => {
+    // A second copy sits *ahead* of ours (lower priority number). Had it ended classification
+    // with TC_ACT_OK, ours (behind it) would see nothing and request() would time out.
+    const front = BpfObject.open(CAPTURE_OBJECT_PATH);
+    try {
+      front.map(CaptureMap.PORTS).update(encodePortKey(0, server!.port), encodeProtocolId(1));
+      front.attachTc(CaptureProgram.EGRESS, pair!.ifindex, 'egress', { priority: 0x10 });
+      front.attachTc(CaptureProgram.INGRESS, pair!.ifindex, 'ingress', { priority: 0x10 });
+      const { conn } = await request(pair!.peerIp4, '/');
+      assert.ok(conn.length >= 5);
+      assert.ok(readCaptureCounters(front).emitted >= BigInt(conn.length), 'the front filter captured too');
+    } finally {
+      front.close();
+    }
+  });
+
+  test('UDP datagrams to a monitored port are copied', async () => {
+    const ports = obj!.map(CaptureMap.PORTS);
+    const udpPort = server!.port + 1;
+    const key = encodePortKey(pair!.ifindex, udpPort);
+    ports.update(key, encodeProtocolId(2));
+    try {
+      const start = events.length;
+      // Nobody listens: the datagram still crosses egress (the ICMP reply is not UDP).
+      await run('bash', ['-c', `printf 'hello udp' > /dev/udp/${pair!.peerIp4}/${udpPort}`]);
+      await waitFor(() => events.slice(start).some((e) => e.l4Proto === 17), 3000, 'a UDP event');
+      const e = events.slice(start).find((x) => x.l4Proto === 17)!;
+      assert.deepEqual(
+        [e.hook, e.saddr, e.daddr, e.dport, e.tcpFlags, e.seq, e.ack, e.wireLen, e.payload.toString()],
+        ['egress', pair!.hostIp4, pair!.peerIp4, udpPort, 0, 0, 0, 9, 'hello udp'],
+      );
+    } finally {
+      ports.delete(key);
+    }
   });
 
   test('only monitored ports are copied; ifindex 0 matches any interface', async () => {

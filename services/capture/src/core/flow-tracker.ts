@@ -1,8 +1,9 @@
 import { TcpFlags, fnv1a64Hex, type Endpoint, type PodMeta, type Segment, type SegmentBatch, type Transport } from '@clovisor/core';
-import type { CaptureEvent } from './capture-event.js';
+import type { CaptureEvent } from '@clovisor/libbpf';
 
-// Groups captured packets into flows and flows into SegmentBatch records. Pure: time comes in
-// with the events and the flush calls. Every flow, segment and byte held here is bounded, and
+// Groups captured packets (ring-buffer events, decoded by @clovisor/libbpf's capture ABI) into
+// flows and flows into SegmentBatch records. Pure: time comes in with the events and the flush
+// calls. Every flow, segment and byte held here is bounded, and
 // what is evicted is counted.
 
 export interface MonitoredInterface {
@@ -91,7 +92,7 @@ export class FlowTracker {
     const out: SegmentBatch[] = [];
     const key = flowKey(event);
     let flow = this.flows.get(key);
-    const isNewConnection = event.transport === 'TCP' && (event.flags & (TcpFlags.SYN | TcpFlags.ACK)) === TcpFlags.SYN;
+    const isNewConnection = isTcp(event) && (event.tcpFlags & (TcpFlags.SYN | TcpFlags.ACK)) === TcpFlags.SYN;
     if (flow && flow.closedAtNs !== null && isNewConnection) {
       // the 5-tuple was reused by a new connection
       this.flush(flow, out);
@@ -104,25 +105,26 @@ export class FlowTracker {
     } else {
       flow = this.createFlow(key, event, iface, timestampNs, out);
     }
-    const fromClient = sameEndpoint(flow.client, event.srcAddress, event.srcPort);
+    const fromClient = sameEndpoint(flow.client, event.saddr, event.sport);
     if (flow.pending.length === 0) flow.pendingSinceNs = timestampNs;
     flow.pending.push({
       timestampNs,
       fromClient,
       seq: event.seq,
       ack: event.ack,
-      flags: event.flags,
-      wireLength: event.wireLength,
-      payload: event.payload,
+      flags: event.tcpFlags,
+      wireLength: event.wireLen,
+      // a copy: the event is a view into a ring-buffer batch that must not stay alive with the flow
+      payload: Buffer.from(event.payload),
     });
-    flow.pendingBytes += event.payload.length;
+    flow.pendingBytes += event.capLen;
     flow.lastSeenNs = timestampNs;
     this.counters.segments += 1;
-    if (event.flags & TcpFlags.FIN) {
+    if (event.tcpFlags & TcpFlags.FIN) {
       if (fromClient) flow.finFromClient = true;
       else flow.finFromServer = true;
     }
-    const closed = (event.flags & TcpFlags.RST) !== 0 || (flow.finFromClient && flow.finFromServer);
+    const closed = (event.tcpFlags & TcpFlags.RST) !== 0 || (flow.finFromClient && flow.finFromServer);
     if (closed && flow.closedAtNs === null) flow.closedAtNs = timestampNs;
     if (closed || flow.pending.length >= this.o.maxSegmentsPerBatch || flow.pendingBytes >= this.o.maxBatchBytes) {
       this.flush(flow, out);
@@ -175,17 +177,17 @@ export class FlowTracker {
       this.flows.delete(oldestKey);
       this.counters.flowsEvictedLru += 1;
     }
-    const src = { address: event.srcAddress, port: event.srcPort };
-    const dst = { address: event.dstAddress, port: event.dstPort };
+    const src = { address: event.saddr, port: event.sport };
+    const dst = { address: event.daddr, port: event.dport };
     const srcIsClient = this.senderIsClient(event);
     const client = srcIsClient ? src : dst;
     const server = srcIsClient ? dst : src;
     const podSide = event.hook === 'ingress' ? src : dst;
     const flow: Flow = {
       key,
-      id: fnv1a64Hex(`${this.o.node}|${iface.name}|${event.transport}|${client.address}:${client.port}|${server.address}:${server.port}|${timestampNs}`),
+      id: fnv1a64Hex(`${this.o.node}|${iface.name}|${transportOf(event)}|${client.address}:${client.port}|${server.address}:${server.port}|${timestampNs}`),
       ifindex: event.ifindex,
-      transport: event.transport,
+      transport: transportOf(event),
       client,
       server,
       podRole: podSide === server ? 'SERVER' : 'CLIENT',
@@ -205,9 +207,9 @@ export class FlowTracker {
 
   /** The opening SYN tells who the client is; otherwise the side on a configured server port is the server. */
   private senderIsClient(event: CaptureEvent): boolean {
-    if (event.transport === 'TCP' && event.flags & TcpFlags.SYN) return (event.flags & TcpFlags.ACK) === 0;
-    const dstIsServer = this.o.protocolOf(event.ifindex, event.dstPort) !== null;
-    const srcIsServer = this.o.protocolOf(event.ifindex, event.srcPort) !== null;
+    if (isTcp(event) && event.tcpFlags & TcpFlags.SYN) return (event.tcpFlags & TcpFlags.ACK) === 0;
+    const dstIsServer = this.o.protocolOf(event.ifindex, event.dport) !== null;
+    const srcIsServer = this.o.protocolOf(event.ifindex, event.sport) !== null;
     return dstIsServer || !srcIsServer;
   }
 
@@ -235,8 +237,12 @@ export class FlowTracker {
   }
 }
 
+const TCP = 6;
+const isTcp = (e: CaptureEvent) => e.l4Proto === TCP;
+const transportOf = (e: CaptureEvent): Transport => (isTcp(e) ? 'TCP' : 'UDP');
+
 function flowKey(e: CaptureEvent): string {
-  const a = `${e.srcAddress}:${e.srcPort}`;
-  const b = `${e.dstAddress}:${e.dstPort}`;
-  return `${e.ifindex}/${e.transport}/${a < b ? `${a}|${b}` : `${b}|${a}`}`;
+  const a = `${e.saddr}:${e.sport}`;
+  const b = `${e.daddr}:${e.dport}`;
+  return `${e.ifindex}/${e.l4Proto}/${a < b ? `${a}|${b}` : `${b}|${a}`}`;
 }

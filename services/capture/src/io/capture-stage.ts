@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   ConfigError, ProtocolIds, UnavailableError, errorMessage,
   type Component, type Logger, type PortRule, type RecordProducer, type SegmentBatch,
 } from '@clovisor/core';
-import { BpfError, BpfObject, clockOffsetNs, forEachRecord, ifindexOf, sumPerCpuU64, type RingReader, type TcLink } from '@clovisor/libbpf';
-import { decodeCaptureEvent } from '../core/capture-event.js';
+import {
+  BpfError, BpfObject, CAPTURE_OBJECT_PATH, CaptureMap, CaptureProgram, clockOffsetNs, decodeCaptureEvent, encodeCaptureConfig,
+  encodePortKey, encodeProtocolId, forEachRecord, ifindexOf, readCaptureCounters, type CaptureCounters, type RingReader, type TcLink,
+} from '@clovisor/libbpf';
 import { FlowTracker, type MonitoredInterface } from '../core/flow-tracker.js';
 import { SegmentSender } from './segment-sender.js';
 
@@ -17,30 +17,13 @@ export interface CaptureSettings {
   snaplen: number;
 }
 
-/** Indices of the per-CPU `counters` map in bpf/capture.bpf.c. */
-const Counter = { events: 0, lost: 1, truncated: 2, bytes: 3, matched: 4 } as const;
-type CounterName = keyof typeof Counter;
-
 export interface CaptureStats {
-  kernel: Record<CounterName, number>;
+  kernel: CaptureCounters | null;
   decodeErrors: number;
   flows: ReturnType<FlowTracker['stats']>;
   sender: ReturnType<SegmentSender['stats']>;
   ring: ReturnType<RingReader['stats']> | null;
 }
-
-function bpfObjectPath(): string {
-  const fromEnv = process.env['CLOVISOR_BPF_OBJECT'];
-  if (fromEnv) return fromEnv;
-  // services/capture/dist/io -> repository root
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'bpf', 'build', 'capture.bpf.o');
-}
-
-const u32 = (value: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(value);
-  return b;
-};
 
 /**
  * The capture shell: attaches the tc program to each interface (ingress and egress), reads the
@@ -59,7 +42,8 @@ export class CaptureStage implements Component {
   private monitored = new Map<number, MonitoredInterface>();
   private offsetNs = 0n;
   private decodeErrors = 0;
-  private lastLost = 0;
+  private lastLost = 0n;
+  private ticks = 0;
   private readonly settings: CaptureSettings;
 
   /** `producer` is started by the caller (it is shared by the stages of one process). */
@@ -81,14 +65,14 @@ export class CaptureStage implements Component {
     if (typeof process.getuid === 'function' && process.getuid() !== 0) {
       throw new ConfigError('capture loads eBPF programs and needs root (CAP_BPF, CAP_NET_ADMIN): run it with sudo');
     }
-    const path = bpfObjectPath();
+    const path = process.env['CLOVISOR_BPF_OBJECT'] ?? CAPTURE_OBJECT_PATH;
     if (!existsSync(path)) throw new ConfigError(`eBPF object ${path} is missing: run \`npm run build\` (needs clang and libbpf-dev: scripts/ensure-system.sh)`);
     try {
       this.object = BpfObject.open(path);
-      this.object.map('config').update(u32(0), Buffer.concat([u32(this.settings.snaplen), u32(0)]));
-      const ports = this.object.map('ports');
+      this.object.map(CaptureMap.CONFIG).update(u32Zero, encodeCaptureConfig({ snaplen: this.settings.snaplen }));
+      const ports = this.object.map(CaptureMap.PORTS);
       for (const ifindex of this.monitored.keys()) {
-        for (const rule of this.settings.ports) ports.update(portKey(ifindex, rule.port), u32(ProtocolIds[rule.protocol]));
+        for (const rule of this.settings.ports) ports.update(encodePortKey(ifindex, rule.port), encodeProtocolId(ProtocolIds[rule.protocol]));
       }
     } catch (err) {
       this.object?.close();
@@ -110,11 +94,11 @@ export class CaptureStage implements Component {
     this.sender.start();
     this.offsetNs = clockOffsetNs();
     try {
-      this.reader = object.openRingReader('events', (batch) => this.onBatch(batch), {
+      this.reader = object.openRingReader(CaptureMap.EVENTS, (batch) => this.onBatch(batch), {
         onError: (err) => this.log.error('ring buffer batch failed', { error: errorMessage(err) }),
       });
       for (const iface of this.monitored.values()) {
-        for (const hook of ['ingress', 'egress'] as const) this.links.push(object.attachTc(hook === 'ingress' ? 'capture_ingress' : 'capture_egress', iface.ifindex, hook));
+        for (const hook of ['ingress', 'egress'] as const) this.links.push(object.attachTc(hook === 'ingress' ? CaptureProgram.INGRESS : CaptureProgram.EGRESS, iface.ifindex, hook));
         this.log.info('attached', { interface: iface.name, ifindex: iface.ifindex, service: iface.pod?.service });
       }
     } catch (err) {
@@ -126,7 +110,7 @@ export class CaptureStage implements Component {
 
   stats(): CaptureStats {
     return {
-      kernel: this.kernelCounters(),
+      kernel: this.object ? readCaptureCounters(this.object) : null,
       decodeErrors: this.decodeErrors,
       flows: this.tracker?.stats() ?? ({} as CaptureStats['flows']),
       sender: this.sender?.stats() ?? { queued: 0, sent: 0, droppedQueueFull: 0, sendErrors: 0 },
@@ -151,7 +135,7 @@ export class CaptureStage implements Component {
     await this.sender?.drain(10_000);
     this.sender = null;
     if (this.object) {
-      const lost = this.kernelCounters().lost;
+      const { lost } = readCaptureCounters(this.object);
       if (lost > 0) this.log.warn('kernel events lost during this run (ring buffer full)', { lost });
     }
     this.object?.close();
@@ -164,7 +148,7 @@ export class CaptureStage implements Component {
     forEachRecord(batch, (record) => {
       try {
         const event = decodeCaptureEvent(record);
-        out.push(...tracker.add(event, event.monotonicNs + this.offsetNs));
+        out.push(...tracker.add(event, event.tsNs + this.offsetNs));
       } catch (err) {
         this.decodeErrors += 1;
         if (this.decodeErrors <= 10) this.log.warn('undecodable capture event', { error: errorMessage(err) });
@@ -175,33 +159,20 @@ export class CaptureStage implements Component {
 
   private onTick(): void {
     const nowNs = BigInt(Date.now()) * 1_000_000n;
-    const lost = this.kernelCounters().lost;
-    if (lost > this.lastLost) {
-      this.tracker!.noteLostEvents(lost - this.lastLost);
-      this.log.warn('kernel ring buffer full: events lost', { lost: lost - this.lastLost, total: lost });
-      this.lastLost = lost;
+    // kernel counters are read once a second: each read is a syscall per counter
+    if (++this.ticks % 20 === 0) {
+      const { lost } = readCaptureCounters(this.object!);
+      if (lost > this.lastLost) {
+        this.tracker!.noteLostEvents(Number(lost - this.lastLost));
+        this.log.warn('kernel ring buffer full: events lost', { lost: lost - this.lastLost, total: lost });
+        this.lastLost = lost;
+      }
     }
     this.sender!.enqueue(this.tracker!.flushDue(nowNs));
   }
-
-  private kernelCounters(): Record<CounterName, number> {
-    const out = { events: 0, lost: 0, truncated: 0, bytes: 0, matched: 0 };
-    if (!this.object) return out;
-    const map = this.object.map('counters');
-    for (const [name, index] of Object.entries(Counter) as Array<[CounterName, number]>) {
-      const values = map.lookup(u32(index));
-      out[name] = values ? Number(sumPerCpuU64(values)) : 0;
-    }
-    return out;
-  }
 }
 
-function portKey(ifindex: number, port: number): Buffer {
-  const key = Buffer.alloc(8);
-  key.writeUInt32LE(ifindex, 0);
-  key.writeUInt16LE(port, 4);
-  return key;
-}
+const u32Zero = Buffer.alloc(4);
 
 function bpfFailure(err: unknown): Error {
   if (err instanceof BpfError) {

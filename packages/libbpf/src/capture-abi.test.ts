@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { test } from 'node:test';
+import {
+  CAPTURE_OBJECT_PATH,
+  EVENT_HEADER_LEN,
+  EventOffset,
+  decodeCaptureEvent,
+  decodePortKey,
+  encodeCaptureConfig,
+  encodePortKey,
+  encodeProtocolId,
+} from './capture-abi.js';
+import { BpfError } from './errors.js';
+
+// Two records read from the ring during a real curl over IPv6 across a veth (kernel 6.18):
+// the client's SYN (egress) and its request (egress, PSH|ACK, 93 payload bytes).
+const SYN_HEX =
+  '8a90c40c360100001b00000001060602fd000c103006e4950000000000000001fd000c103006e4950000000000000002' +
+  '16886297e950361000000000000000000000000000000000';
+const REQUEST_HEX =
+  '9029e10c360100001b00000001060618fd000c103006e4950000000000000001fd000c103006e4950000000000000002' +
+  '16886297ea503610ee90d52b5d0000005d00000000000000' +
+  '474554202f20485454502f312e310d0a486f73743a205b666430303a6331303a333030363a653439353a3a325d3a3338' +
+  '3735340d0a557365722d4167656e743a206375726c2f372e38382e310d0a4163636570743a202a2f2a0d0a0d0a';
+
+test('decodes a captured SYN', () => {
+  const e = decodeCaptureEvent(Buffer.from(SYN_HEX, 'hex'));
+  assert.deepEqual({ ...e, payload: e.payload.length }, {
+    tsNs: 1331654070410n, ifindex: 27, hook: 'egress', ipVersion: 6, l4Proto: 6, tcpFlags: 0x02,
+    saddr: 'fd00:c10:3006:e495::1', daddr: 'fd00:c10:3006:e495::2', sport: 34838, dport: 38754,
+    seq: 271995113, ack: 0, wireLen: 0, capLen: 0, payload: 0,
+  });
+});
+
+test('decodes a captured request with payload', () => {
+  const rec = Buffer.from(REQUEST_HEX, 'hex');
+  const e = decodeCaptureEvent(rec);
+  assert.equal(e.seq, 271995114);
+  assert.equal(e.ack, 735416558);
+  assert.equal(e.tcpFlags, 0x18);
+  assert.equal(e.wireLen, 93);
+  assert.equal(e.capLen, 93);
+  assert.match(e.payload.toString('latin1'), /^GET \/ HTTP\/1\.1\r\nHost: \[fd00:c10:3006:e495::2\]:38754\r\n/);
+  assert.equal(e.payload.buffer, rec.buffer, 'payload is a view');
+});
+
+test('inconsistent records are refused', () => {
+  const rec = Buffer.from(REQUEST_HEX, 'hex');
+  for (const bad of [rec.subarray(0, 71), rec.subarray(0, rec.length - 1)]) {
+    assert.throws(() => decodeCaptureEvent(bad), (e: unknown) => e instanceof BpfError && e.code === 'EBADMSG');
+  }
+  const v5 = Buffer.from(rec);
+  v5[EventOffset.IP_VERSION] = 5;
+  assert.throws(() => decodeCaptureEvent(v5), /ip_version 5/);
+});
+
+test('IPv4 addresses and IPv6 compression', () => {
+  const rec = Buffer.alloc(EVENT_HEADER_LEN);
+  rec[EventOffset.IP_VERSION] = 4;
+  Buffer.from([10, 1, 2, 3]).copy(rec, EventOffset.SADDR);
+  assert.equal(decodeCaptureEvent(rec).saddr, '10.1.2.3');
+  rec[EventOffset.IP_VERSION] = 6;
+  Buffer.from('20010db8000000010000000000000001', 'hex').copy(rec, EventOffset.SADDR);
+  assert.equal(decodeCaptureEvent(rec).saddr, '2001:db8:0:1::1');
+  assert.equal(decodeCaptureEvent(rec).daddr, '::');
+});
+
+test('map key/value encodings', () => {
+  assert.deepEqual([...encodePortKey(7, 8080)], [7, 0, 0, 0, 0x90, 0x1f, 0, 0]);
+  assert.deepEqual(decodePortKey(encodePortKey(0x01020304, 443)), { ifindex: 0x01020304, port: 443 });
+  assert.deepEqual([...encodeProtocolId(3)], [3, 0, 0, 0]);
+  assert.deepEqual([...encodeCaptureConfig({ snaplen: 8192 })], [0, 0x20, 0, 0, 0, 0, 0, 0]);
+  for (const bad of [() => encodePortKey(0, 0), () => encodePortKey(-1, 80), () => encodeProtocolId(0), () => encodeCaptureConfig({ snaplen: 8193 })]) {
+    assert.throws(bad, (e: unknown) => e instanceof BpfError && e.code === 'EINVAL');
+  }
+});
+
+function hasBpftool(): boolean {
+  try {
+    execFileSync('bpftool', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('TS offsets match the compiled object (BTF)', { skip: !hasBpftool() && 'bpftool not installed' }, () => {
+  assert.ok(existsSync(CAPTURE_OBJECT_PATH), `${CAPTURE_OBJECT_PATH} missing: run bash packages/libbpf/build.sh`);
+  interface BtfType { name?: string; size?: number; members?: { name: string; bits_offset: number }[] }
+  const btf = JSON.parse(execFileSync('bpftool', ['-j', 'btf', 'dump', 'file', CAPTURE_OBJECT_PATH], { encoding: 'utf8' })) as { types: BtfType[] };
+  const struct = (name: string): BtfType => {
+    const t = btf.types.find((x) => x.name === name);
+    assert.ok(t?.members, `struct ${name} in BTF`);
+    return t;
+  };
+  const ev = struct('capture_event');
+  assert.equal(ev.size, EVENT_HEADER_LEN);
+  const fromBtf = Object.fromEntries(ev.members!.map((m) => [m.name.toUpperCase(), m.bits_offset / 8]));
+  const { PAYLOAD, ...header } = EventOffset;
+  assert.deepEqual(fromBtf, header);
+  assert.equal(struct('event_buf').members!.find((m) => m.name === 'payload')!.bits_offset / 8, PAYLOAD);
+  const key = struct('port_key');
+  assert.equal(key.size, 8);
+  assert.deepEqual(key.members!.map((m) => [m.name, m.bits_offset / 8]), [['ifindex', 0], ['port', 4], ['pad', 6]]);
+  assert.equal(struct('capture_config').size, 8);
+});
