@@ -11,8 +11,11 @@ JAVA_MIN=17       # Kafka 3.9 broker
 missing_pkgs=()
 problems=()
 
+have() { # on PATH, or in the sbin dirs that a non-root PATH often lacks (ip, tc, bpftool live there)
+  command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]
+}
 need_cmd() { # need_cmd <command> <debian package>
-  if ! command -v "$1" >/dev/null 2>&1; then missing_pkgs+=("$2"); echo "missing: $1 (package $2)"; fi
+  if ! have "$1"; then missing_pkgs+=("$2"); echo "missing: $1 (package $2)"; fi
 }
 need_file() { # need_file <path> <debian package>
   if [ ! -e "$1" ]; then missing_pkgs+=("$2"); echo "missing: $1 (package $2)"; fi
@@ -29,8 +32,7 @@ go_minor() { # prints N of go1.N, or 0
 
 need_cmd clang clang
 need_cmd llvm-strip llvm
-# bpftool lives in /usr/sbin, which is not on every user's PATH.
-if ! command -v bpftool >/dev/null 2>&1 && [ ! -x /usr/sbin/bpftool ]; then missing_pkgs+=(bpftool); echo "missing: bpftool (package bpftool)"; fi
+need_cmd bpftool bpftool
 need_file /usr/include/bpf/libbpf.h libbpf-dev
 need_cmd pkg-config pkg-config
 need_cmd make make

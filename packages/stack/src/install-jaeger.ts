@@ -41,7 +41,7 @@ export async function installJaeger(cfg: StackConfig, log: (line: string) => voi
   if (executable(bin)) return bin;
   const go = requireTool('go', 'install Go 1.24+ (https://go.dev/dl/) to build Jaeger, or set CLOVISOR_OTLP_ENDPOINT and CLOVISOR_JAEGER_QUERY to an existing Jaeger');
   const version = jaegerVersion(cfg);
-  log(`stack: building Jaeger ${version} with Go into ${bin} (several minutes, once)`);
+  log(`building Jaeger ${version} with Go into ${bin} (several minutes, once)`);
   const dir = join(cfg.cacheDir, `jaeger-${version}`);
   mkdirSync(dir, { recursive: true });
   const tmp = `${bin}.tmp-${process.pid}`;

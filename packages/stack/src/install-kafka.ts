@@ -34,7 +34,7 @@ export async function installKafka(cfg: StackConfig, log: (line: string) => void
   const libs = kafkaLibsDir(cfg);
   if (existsSync(libs) && libsComplete(libs, version)) return libs;
   const mvn = requireTool('mvn', 'install Maven 3.8+ (Debian: apt-get install maven) to fetch the Kafka jars');
-  log(`stack: fetching Kafka ${version} jars with Maven into ${libs} (about a minute, once)`);
+  log(`fetching Kafka ${version} jars with Maven into ${libs} (about a minute, once)`);
   const base = join(cfg.cacheDir, `kafka-${version}`);
   mkdirSync(base, { recursive: true });
   // Copy into a private dir and rename: a crash never leaves a half-filled libs/ that looks complete.

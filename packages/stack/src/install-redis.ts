@@ -13,7 +13,7 @@ export async function installRedis(cfg: StackConfig, log: (line: string) => void
   const apt = which('apt-get');
   if (!apt) throw new StackError('TOOL_MISSING', `redis-server not found on PATH; ${HINT}`);
   if (process.getuid?.() !== 0) throw new StackError('TOOL_MISSING', `redis-server not found and installing it needs root; ${HINT}`);
-  log('stack: installing redis-server with apt-get');
+  log('installing redis-server with apt-get');
   mkdirSync(cfg.cacheDir, { recursive: true });
   const logFile = join(cfg.cacheDir, 'redis-install.log');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

@@ -70,7 +70,7 @@ export async function startJaeger(cfg: StackConfig, log: (l: string) => void): P
   mkdirSync(dir, { recursive: true });
   mkdirSync(join(cfg.stateDir, 'logs'), { recursive: true });
   writeFileSync(configFile, jaegerConfigYaml(cfg));
-  log(`stack: starting Jaeger (OTLP ${HOST}:${cfg.ports.otlpGrpc}/${cfg.ports.otlpHttp}, query ${HOST}:${cfg.ports.jaegerQuery}; log ${logFile})`);
+  log(`starting Jaeger (OTLP ${HOST}:${cfg.ports.otlpGrpc}/${cfg.ports.otlpHttp}, query ${HOST}:${cfg.ports.jaegerQuery}; log ${logFile})`);
   const pid = await spawnDetached(bin, ['--config', configFile], { cwd: dir, logFile });
   const p = cfg.ports;
   return {

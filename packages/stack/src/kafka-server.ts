@@ -91,7 +91,7 @@ async function formatOnce(cfg: StackConfig, java: string, libs: string, log: (l:
     clusterId = newClusterId();
     writeFileSync(idFile, `${clusterId}\n`);
   }
-  log(`stack: formatting Kafka storage in ${d.data} (cluster id ${clusterId})`);
+  log(`formatting Kafka storage in ${d.data} (cluster id ${clusterId})`);
   const formatLog = join(cfg.stateDir, 'logs', 'kafka-format.log');
   const code = await runLogged(
     java,
@@ -113,7 +113,7 @@ export async function startKafka(cfg: StackConfig, log: (l: string) => void): Pr
   writeFileSync(d.props, serverProperties(cfg, d.data));
   writeFileSync(d.log4j, log4jProperties(d.log));
   await formatOnce(cfg, java, libs, log);
-  log(`stack: starting Kafka on ${HOST}:${cfg.ports.kafka} (log ${d.log})`);
+  log(`starting Kafka on ${HOST}:${cfg.ports.kafka} (log ${d.log})`);
   const pid = await spawnDetached(
     java,
     ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${d.log4j}`, '-cp', `${libs}/*`, 'kafka.Kafka', d.props],

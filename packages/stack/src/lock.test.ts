@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { withLock } from './lock.js';
 
-const dir = (): string => mkdtempSync(join(tmpdir(), 'clovisor-lock-test-'));
+function dir(t: { after(fn: () => void): void }): string {
+  const d = mkdtempSync(join(tmpdir(), 'clovisor-lock-test-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
 
-test('holders run one at a time and the lock file is removed afterwards', async () => {
-  const d = dir();
+test('holders run one at a time and the lock file is removed afterwards', async (t) => {
+  const d = dir(t);
   let inside = 0;
   let maxInside = 0;
   const work = async (): Promise<void> => {
@@ -24,8 +28,8 @@ test('holders run one at a time and the lock file is removed afterwards', async 
   assert.equal(existsSync(join(d, 'stack.lock')), false);
 });
 
-test('a lock left by a dead process is taken over', async () => {
-  const d = dir();
+test('a lock left by a dead process is taken over', async (t) => {
+  const d = dir(t);
   // The pid of a process that has certainly exited.
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
   writeFileSync(join(d, 'stack.lock'), `${dead}\n`);
@@ -33,8 +37,8 @@ test('a lock left by a dead process is taken over', async () => {
   assert.equal(got, 'ran');
 });
 
-test('a lock held by a live process times out with a LOCK_TIMEOUT error naming it', async () => {
-  const d = dir();
+test('a lock held by a live process times out with a LOCK_TIMEOUT error naming it', async (t) => {
+  const d = dir(t);
   writeFileSync(join(d, 'stack.lock'), '1\n'); // pid 1 is always alive
   await assert.rejects(withLock(d, async () => 'never', 500), (e: unknown) => (e as { code?: string }).code === 'LOCK_TIMEOUT' && (e as Error).message.includes('pid 1'));
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, openSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { StackError } from './errors.js';
 
@@ -26,20 +26,32 @@ export function requireTool(cmd: string, what: string): string {
   return p;
 }
 
-/** Alive = exists and is not a zombie (kill(pid, 0) succeeds on zombies, which are dead for us). */
+/**
+ * Alive = exists and is not a zombie (kill(pid, 0) succeeds on zombies, which are dead for us).
+ * Every thread counts: after SIGKILL the main thread of a multi-threaded server (redis, java) can
+ * be a zombie while other threads still hold its sockets open, so the port is not free yet.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  let tids: string[];
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
+    tids = readdirSync(`/proc/${pid}/task`);
   } catch {
     return false;
   }
+  return tids.some((tid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state !== 'Z' && state !== 'X';
+    } catch {
+      return false; // that thread just went away
+    }
+  });
 }
 
 /** The process's argv joined by spaces ('' when gone). Used to make sure a recorded pid was not recycled. */

@@ -13,7 +13,7 @@ export async function startRedis(cfg: StackConfig, log: (l: string) => void): Pr
   mkdirSync(dir, { recursive: true });
   mkdirSync(join(cfg.stateDir, 'logs'), { recursive: true });
   const port = cfg.ports.redis;
-  log(`stack: starting Redis on ${HOST}:${port} (log ${logFile})`);
+  log(`starting Redis on ${HOST}:${port} (log ${logFile})`);
   const pid = await spawnDetached(
     bin,
     ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir],

@@ -41,7 +41,7 @@ const ENV_FOR: Record<ComponentName, string> = {
 };
 
 const stderrLog = (line: string): void => {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`stack: ${line}\n`);
 };
 
 function selected(only: ComponentName[] | undefined): ComponentName[] {
@@ -104,15 +104,21 @@ async function ensure(c: Component, cfg: StackConfig, state: StackState, log: (l
       probe = await c.probe(cfg);
     }
   }
+  // "Something else is there" must be stable before we refuse: a server that is just exiting
+  // (ours after a crash, someone's being stopped) still holds its port for a moment.
+  for (let i = 0; i < 3 && !probe.ok && probe.reachable; i++) {
+    await sleep(300);
+    probe = await c.probe(cfg);
+  }
   if (probe.ok) {
-    log(`stack: ${c.title} already answers at ${c.endpoint(cfg)}; using it (not started by us, so \`stack down\` leaves it alone)`);
+    log(`${c.title} already answers at ${c.endpoint(cfg)}; using it (not started by us, so \`stack down\` leaves it alone)`);
     return;
   }
   await refuseBusyPorts(c, cfg, probe.reachable);
 
   if (await dockerEngineReachable()) {
     // See docker-seam.ts: containers would be started here; for now local processes are used everywhere.
-    log(`stack: a Docker engine answers, but ${c.title} is started as a local process (testcontainers is not wired in yet)`);
+    log(`a Docker engine answers, but ${c.title} is started as a local process (testcontainers is not wired in yet)`);
   }
 
   const started = await c.start(cfg, log);
@@ -146,6 +152,14 @@ function logTails(owned: OwnedProcess, lines: number): string {
   return files.map((f) => `--- ${f} (last lines)\n${tailFile(f, lines)}`).join('\n');
 }
 
+/** The last line of the logs that looks like the reason (bind errors, exceptions), for one-line errors. */
+function lastErrorLine(owned: OwnedProcess): string {
+  const files = [owned.log, owned.log.replace(/\.log$/, '.out')].filter((f, i, a) => a.indexOf(f) === i && existsSync(f));
+  const lines = files.flatMap((f) => tailFile(f, 200).split('\n'));
+  const hit = lines.reverse().find((l) => /address already in use|error|exception|fatal/i.test(l));
+  return hit === undefined ? '' : `: ${hit.trim().slice(0, 240)}`;
+}
+
 async function waitReady(c: Component, cfg: StackConfig, owned: OwnedProcess, log: (l: string) => void): Promise<void> {
   const deadline = Date.now() + c.readyTimeoutMs;
   let last = '';
@@ -155,7 +169,7 @@ async function waitReady(c: Component, cfg: StackConfig, owned: OwnedProcess, lo
     last = p.detail;
     if (!isOurProcess(owned)) {
       log(logTails(owned, 25));
-      throw new StackError('START_FAILED', `${c.title} (pid ${owned.pid}) exited during startup; see ${owned.log}`);
+      throw new StackError('START_FAILED', `${c.title} (pid ${owned.pid}) exited during startup${lastErrorLine(owned)}; see ${owned.log}`);
     }
     if (Date.now() > deadline) {
       log(logTails(owned, 25));
@@ -209,7 +223,7 @@ export async function stackDown(opts: StackOptions & { log?: (line: string) => v
         if (!owned) return;
         if (isOurProcess(owned)) {
           const how = await stopProcess(owned.pid, 20_000);
-          log(`stack: stopped ${COMPONENT_TABLE[name].title} (pid ${owned.pid}, ${how})`);
+          log(`stopped ${COMPONENT_TABLE[name].title} (pid ${owned.pid}, ${how})`);
         }
         delete state.components[name];
         writeState(cfg.stateDir, state);

@@ -6,13 +6,24 @@ import { join } from 'node:path';
 import { resolveConfig, type StackOptions, type StackPorts } from './config.js';
 import { stackDown } from './stack.js';
 
-/** A port nothing listens on right now (the kernel picks it; tiny race accepted in tests). */
+/**
+ * A port nothing uses right now, below the kernel's ephemeral range (32768+ by default): a port
+ * picked with listen(0) can be grabbed a moment later as the source port of some outgoing
+ * connection (our own probes make many), and then the server we start there fails to bind.
+ */
 export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const srv = createServer();
+    const ok = await new Promise<boolean>((r) => {
+      srv.once('error', () => r(false));
+      srv.listen(port, '127.0.0.1', () => r(true));
+    });
+    if (ok) {
+      await new Promise<void>((r) => srv.close(() => r()));
+      return port;
+    }
+  }
 }
 
 export async function freePorts(): Promise<StackPorts> {
