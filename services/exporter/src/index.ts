@@ -6,3 +6,4 @@ export { retry, backoffDelayMs, type RetryOptions, type Sleep } from './core/ret
 export { SCOPE_NAME, SCOPE_VERSION } from './core/version.js';
 export { createOtlpPusher, httpTracesUrl, grpcUrl, type OtlpPusher, type OtlpPushOptions, type OtlpPusherStats } from './io/otlp-push.js';
 export { sleep } from './io/sleep.js';
+export { ExporterStage, type ExporterStageOptions, type ExporterStageStats } from './io/kafka-stage.js';

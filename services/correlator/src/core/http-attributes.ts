@@ -14,8 +14,8 @@ export function semconvMethod(method: string): string {
   return KNOWN_METHODS.has(method) ? method : '_OTHER';
 }
 
-export function httpAttributes(tx: Transaction, http: HttpFields, errorType: string | null): Attributes {
-  const attrs: Attributes = {};
+/** Adds the HTTP attributes to `attrs` (one object filled in place: spreading ~35 keys per span was the hot spot). */
+export function addHttpAttributes(attrs: Attributes, tx: Transaction, http: HttpFields, errorType: string | null): void {
   const method = semconvMethod(http.method);
   attrs['http.request.method'] = stringAttr(method);
   if (method === '_OTHER') attrs['http.request.method_original'] = stringAttr(http.method);
@@ -52,24 +52,20 @@ export function httpAttributes(tx: Transaction, http: HttpFields, errorType: str
   if (requestId !== undefined) attrs['http.request.header.x-request-id'] = stringAttr(requestId);
   attrs['http.request.body.size'] = intAttr(http.requestBodyBytes);
   attrs['http.response.body.size'] = intAttr(http.responseBodyBytes);
-  return attrs;
 }
 
-/** clovisor.* attributes, present on every span whatever the protocol. */
-export function clovisorAttributes(tx: Transaction, traceSource: string): Attributes {
-  const attrs: Attributes = {
-    'clovisor.flow_id': stringAttr(tx.flowId),
-    'clovisor.transaction_id': stringAttr(tx.id),
-    'clovisor.complete': boolAttr(tx.complete),
-    'clovisor.interface': stringAttr(tx.interfaceName),
-    'clovisor.node': stringAttr(tx.node),
-    'clovisor.request.bytes': intAttr(tx.requestBytes),
-    'clovisor.response.bytes': intAttr(tx.responseBytes),
-    'clovisor.trace_source': stringAttr(traceSource),
-  };
+/** Adds the clovisor.* attributes, present on every span whatever the protocol. */
+export function addClovisorAttributes(attrs: Attributes, tx: Transaction, traceSource: string): void {
+  attrs['clovisor.flow_id'] = stringAttr(tx.flowId);
+  attrs['clovisor.transaction_id'] = stringAttr(tx.id);
+  attrs['clovisor.complete'] = boolAttr(tx.complete);
+  attrs['clovisor.interface'] = stringAttr(tx.interfaceName);
+  attrs['clovisor.node'] = stringAttr(tx.node);
+  attrs['clovisor.request.bytes'] = intAttr(tx.requestBytes);
+  attrs['clovisor.response.bytes'] = intAttr(tx.responseBytes);
+  attrs['clovisor.trace_source'] = stringAttr(traceSource);
   if (tx.notes.length > 0) attrs['clovisor.notes'] = stringAttr(tx.notes.join('; '));
   if (tx.peer?.service) attrs['clovisor.peer.service'] = stringAttr(tx.peer.service);
   if (tx.peer?.namespace) attrs['clovisor.peer.namespace'] = stringAttr(tx.peer.namespace);
   if (tx.peer?.name) attrs['clovisor.peer.pod'] = stringAttr(tx.peer.name);
-  return attrs;
 }

@@ -1,7 +1,7 @@
 // One captured transaction → one span record (pure).
 
-import type { SpanRecord, Transaction } from '@clovisor/core';
-import { clovisorAttributes, httpAttributes, semconvMethod } from './http-attributes.js';
+import type { AttributeValue, SpanRecord, Transaction } from '@clovisor/core';
+import { addClovisorAttributes, addHttpAttributes, semconvMethod } from './http-attributes.js';
 import { spanIdFor } from './ids.js';
 import { resourceFor } from './resource.js';
 import { httpSpanName } from './span-name.js';
@@ -30,10 +30,9 @@ export function buildSpanWithTrace(tx: Transaction, opts: BuildSpanOptions = {})
   const roleStatus: RoleStatus = http
     ? httpStatusFor(tx.podRole, http.statusCode)
     : { status: 'UNSET', statusMessage: null, errorType: null };
-  const attributes = {
-    ...(http ? httpAttributes(tx, http, roleStatus.errorType) : {}),
-    ...clovisorAttributes(tx, trace.source),
-  };
+  const attributes: Record<string, AttributeValue> = {};
+  if (http) addHttpAttributes(attributes, tx, http, roleStatus.errorType);
+  addClovisorAttributes(attributes, tx, trace.source);
   const startNs = tx.requestStartNs;
   // The response's last byte when there was one; else the request's (a span never ends
   // before it starts, even if capture timestamps disagree).
