@@ -37,6 +37,7 @@ Commands:
   correlate  clovisor.transactions.v1 -> trace context, spans -> clovisor.spans.v1
   export     clovisor.spans.v1 -> OTLP (Jaeger); commits offsets only once the backend accepted
   stack      up|status|down: the local stack of real servers (Kafka, Redis, Jaeger)
+  demo       the whole pipeline on two demo pods, with the spans it finds in Jaeger
 
 Quick start:  npm run demo        Tests:  npm test
 Docs: README.md, docs/`,
@@ -80,6 +81,13 @@ Consumes clovisor.spans.v1 (group clovisor-exporter) and sends the spans over OT
 OTLP backend. Offsets are committed only after the backend accepted a batch; while it is down the
 exporter retries with backoff and nothing is lost.
 ${PIPELINE_FLAGS}`,
+
+  demo: `Usage: clovisor demo [--requests <n>] [--keep]
+
+Brings up the local stack, creates two demo pods (network namespaces behind veth pairs) with a
+real HTTP server and curl, runs \`clovisor run\` on their host-side veths, sends <n> requests
+(default 5) with W3C traceparent headers and prints the spans it finds in Jaeger. --keep leaves
+the pipeline and pods running until Ctrl-C. Needs root.`,
 
   stack: `Usage: clovisor stack up [--json] | status [--json] | down
 

@@ -2,6 +2,7 @@ import { ClovisorError } from '@clovisor/core';
 import { HELP } from './help.js';
 import { stackCommand } from './commands/stack.js';
 import { stagesCommand, type StageName } from './commands/stages.js';
+import { demoCommand } from './commands/demo.js';
 
 const STAGE_COMMANDS: Record<string, StageName[]> = {
   run: ['capture', 'decode', 'correlate', 'export'],
@@ -23,6 +24,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'stack') return stackCommand(rest);
+  if (command === 'demo') return demoCommand(rest);
   const stages = STAGE_COMMANDS[command];
   if (!stages) {
     process.stderr.write(`clovisor: unknown command "${command}"; run clovisor --help\n`);

@@ -1,0 +1,61 @@
+import { fileURLToPath } from 'node:url';
+import type { StackEndpoints } from '@clovisor/stack';
+import { Lab, type Pod } from '../lab/pods.js';
+import { startClovisor } from '../lab/pipeline-process.js';
+import type { BenchResults } from './results.js';
+
+const SERVER = fileURLToPath(new URL('../lab/http-server.js', import.meta.url));
+const LOAD = fileURLToPath(new URL('../lab/load-client.js', import.meta.url));
+const PORT = 8080;
+
+interface LoadResult {
+  requests: number;
+  errors: number;
+  seconds: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+async function load(client: Pod, server: Pod, seconds: number): Promise<LoadResult> {
+  const { stdout } = await client.exec(process.execPath, [LOAD, `http://${server.address}:${PORT}/`, '8', String(seconds)], (seconds + 30) * 1000);
+  return JSON.parse(stdout) as LoadResult;
+}
+
+/**
+ * HTTP requests/s through a veth, untraced and with `clovisor run` capturing both veths, in the
+ * same run. Rounds alternate (untraced, traced, untraced, traced) so drift hits both sides.
+ */
+export async function benchCaptureOverhead(stack: StackEndpoints, seconds: number, rounds: number): Promise<BenchResults> {
+  const lab = new Lab();
+  try {
+    const front = await lab.addPod('front');
+    const back = await lab.addPod('back');
+    const server = back.spawn(process.execPath, [SERVER, String(PORT)]);
+    await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()));
+    await load(front, back, 1); // warm up the server's JIT
+    const untraced: LoadResult[] = [];
+    const traced: LoadResult[] = [];
+    for (let round = 0; round < rounds; round++) {
+      untraced.push(await load(front, back, seconds));
+      const pipeline = await startClovisor(
+        ['run', '--interface', `${front.hostInterface}=frontend`, '--interface', `${back.hostInterface}=backend`, '--port', `${PORT}=http`],
+        { ...process.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_OTLP_ENDPOINT: stack.otlpHttp },
+      );
+      traced.push(await load(front, back, seconds));
+      await pipeline.stop();
+    }
+    const rate = (rs: LoadResult[]) => rs.reduce((s, r) => s + r.requests, 0) / rs.reduce((s, r) => s + r.seconds, 0);
+    const p99 = (rs: LoadResult[]) => Math.max(...rs.map((r) => r.p99Ms));
+    const untracedRate = rate(untraced);
+    const tracedRate = rate(traced);
+    return {
+      'http_veth_untraced_rps': { value: untracedRate, unit: 'requests/s' },
+      'http_veth_traced_rps': { value: tracedRate, unit: 'requests/s' },
+      'http_veth_traced_to_untraced_ratio': { value: tracedRate / untracedRate, unit: 'ratio' },
+      'http_veth_untraced_p99': { value: p99(untraced), unit: 'ms' },
+      'http_veth_traced_p99': { value: p99(traced), unit: 'ms' },
+    };
+  } finally {
+    await lab.destroy();
+  }
+}

@@ -1,0 +1,24 @@
+// `npm run bench`: every benchmark in one run, printed as a table and written to
+// bench/results/latest.json as {"<name>": {"value": <number>, "unit": "<unit>"}}.
+import { fileURLToPath } from 'node:url';
+import { stackUp } from '@clovisor/stack';
+import { benchHttp1 } from '@clovisor/decoder';
+import { benchCaptureOverhead } from './capture-overhead.js';
+import { printTable, writeResults, type BenchResults } from './results.js';
+
+const RESULTS = fileURLToPath(new URL('../../../../bench/results/latest.json', import.meta.url));
+const seconds = Number(process.env['CLOVISOR_BENCH_SECONDS'] ?? 8);
+const rounds = Number(process.env['CLOVISOR_BENCH_ROUNDS'] ?? 2);
+
+const results: BenchResults = {};
+process.stderr.write('bench: decoder HTTP/1.1 throughput on a recorded segment stream …\n');
+const decoder = await benchHttp1();
+results['decoder_http1_transactions_per_s'] = { value: decoder.transactionsPerSecond, unit: 'transactions/s' };
+
+process.stderr.write(`bench: HTTP through a veth, untraced vs traced (${rounds} rounds of ${seconds} s each) …\n`);
+const stack = await stackUp({ log: (line) => process.stderr.write(`stack: ${line}\n`) });
+Object.assign(results, await benchCaptureOverhead(stack, seconds, rounds));
+
+process.stdout.write(printTable(results) + '\n');
+writeResults(RESULTS, results);
+process.stderr.write(`bench: written to ${RESULTS}\n`);
