@@ -22,11 +22,11 @@
 //   abandon            the frame in progress was cut short: return what is known of it (or null)
 //   stitch             pair requests with responses, leaving unmatched frames for the next round
 //   describe           the protocol's fields of the Transaction record
-import type { Transaction } from '@clovisor/core';
+import type { ProtocolName as ConfiguredProtocol, Transaction } from '@clovisor/core';
 
-/** Every protocol the decoder knows; the registry must have exactly these keys. */
-export type ProtocolName = 'http';
-// Planned: 'http2' (incl. gRPC), 'dns', 'redis', 'postgresql', 'kafka'.
+/** Every protocol the decoder parses (a subset of the names ports are configured with); the
+ * registry must have exactly these keys. Planned: http2 (incl. grpc), dns, redis, postgres, kafka. */
+export type ProtocolName = Extract<ConfiguredProtocol, 'http'>;
 
 /** request = client → server bytes, response = server → client bytes. */
 export type Direction = 'request' | 'response';

@@ -61,4 +61,4 @@ server.on('connect', (req, client) => {
   });
   upstream.on('error', () => client.destroy());
 });
-server.listen(port, '127.0.0.1', () => console.log(`listening ${port}`));
+server.listen(port, '::', () => console.log(`listening ${port}`)); // dual-stack: IPv4 and IPv6 fixtures

@@ -45,3 +45,4 @@ capture node-trace-headers.pcapng "" lo 65535 "$NODE_PORT" -- curl -s \
   -H 'X-Not-Allowlisted: dropped' "$N/hello"
 capture node-big-any.pcapng "" any 65535 "$NODE_PORT" -- curl -s "$N/big"
 capture node-big-snaplen.pcap -P lo 256 "$NODE_PORT" -- curl -s "$N/big"
+capture node-ipv6.pcap -P lo 65535 "$NODE_PORT" -- curl -s -g "http://[::1]:$NODE_PORT/hello?lang=en"

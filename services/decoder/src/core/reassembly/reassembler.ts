@@ -45,7 +45,10 @@ export class DirectionReassembler {
   get bufferedBytes(): number { return this.waitingBytes; }
 
   push(segment: Segment): void {
-    if (this.ended) { this.counters.segmentsAfterEnd++; return; }
+    if (this.ended) {
+      if (segment.wireLength > 0) this.counters.segmentsAfterEnd++; // trailing ACKs are normal
+      return;
+    }
     this.lastTs = segment.timestampNs;
     const flags = segment.flags;
     let seq = segment.seq >>> 0;

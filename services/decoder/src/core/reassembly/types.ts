@@ -35,6 +35,7 @@ export interface ReassemblyCounters {
   gapBytes: number;
   truncatedSegments: number;
   truncatedBytes: number;
+  /** payload segments after the direction ended (late retransmissions) */
   segmentsAfterEnd: number;
 }
 

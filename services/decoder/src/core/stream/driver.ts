@@ -38,7 +38,10 @@ export class DirectionDriver<F, S> implements ChunkSink {
   ) {}
 
   get bufferedBytes(): number { return this.buf.length; }
-  get stopped(): boolean { return this.mode === 'stopped'; }
+  /** Timestamped byte ranges held (bounded by the unconsumed bytes, not by the stream). */
+  get heldRanges(): number { return this.timeline.size; }
+  /** The parser said end-of-stream: the connection speaks another protocol now. */
+  switched = false;
 
   /** Start parsing. resync: the stream may begin mid-message, so look for a frame start first. */
   start(protocol: Protocol<F, S>, state: S, resync: boolean): void {
@@ -46,7 +49,20 @@ export class DirectionDriver<F, S> implements ChunkSink {
     this.state = state;
     this.mode = resync ? 'resync' : 'parse';
     this.resyncFrom = 0;
+    if (resync) this.afterResync = true; // bytes before detection were not parsed
   }
+
+  /** The stream was picked up mid-connection: unless parsing already went on, look for a frame start. */
+  pickedUpMidStream(): void {
+    if (this.mode === 'parse' && this.bufOffset === 0 && this.buf.length === 0) {
+      this.mode = 'resync';
+      this.resyncFrom = 0;
+      this.afterResync = true; // what came before the capture is unknown
+    }
+  }
+
+  /** Stream bytes seen so far (captured or not). */
+  get position(): number { return this.bufOffset + this.buf.length; }
 
   data(bytes: Buffer, seq: number, timestampNs: bigint): void {
     const end = this.bufOffset + this.buf.length + bytes.length;
@@ -85,7 +101,7 @@ export class DirectionDriver<F, S> implements ChunkSink {
         if (this.frameStart >= 0 || this.buf.length > 0) {
           // A snaplen hole is the tail of the segment carrying the frame: count it in the frame.
           const own = reason === 'truncated' ? remaining : 0;
-          remaining -= this.cutShort(`cut short: ${own > 0 ? 'not captured (snaplen)' : 'capture gap'}`, true, own, timestampNs);
+          remaining -= this.cutShort(own > 0 ? null : 'cut short by a capture gap', true, own, timestampNs);
         }
         this.mode = 'resync';
         this.resyncFrom = 0;
@@ -94,8 +110,10 @@ export class DirectionDriver<F, S> implements ChunkSink {
     if (this.mode === 'resync') {
       // Bytes kept for a boundary split across segments cannot join bytes after a hole.
       this.skip(this.buf.length, false);
-      this.afterResync = true;
+      if (this.buf.length > 0) this.afterResync = true;
     }
+    // Bytes no frame owns were lost to parsing: frames before the next one may be missing.
+    if (remaining > 0 && this.mode !== 'stopped') this.afterResync = true;
     this.bufOffset += this.buf.length + remaining;
     this.buf = EMPTY;
     this.timeline.add(this.bufOffset, timestampNs);
@@ -150,7 +168,7 @@ export class DirectionDriver<F, S> implements ChunkSink {
           this.invalid(r.reason);
           break;
         case 'end-of-stream':
-          this.counters.protocolSwitches++;
+          this.switched = true;
           this.skip(this.buf.length, true);
           this.bufOffset += this.buf.length;
           this.buf = EMPTY;
@@ -169,13 +187,14 @@ export class DirectionDriver<F, S> implements ChunkSink {
       const drop = Math.max(0, this.buf.length - this.limits.resyncKeepBytes);
       this.skip(drop, false);
       this.consume(drop);
+      if (drop > 0) this.afterResync = true;
       this.resyncFrom = 0;
       return false;
     }
     this.skip(at, false);
     this.consume(at);
     this.counters.resyncs++;
-    this.afterResync = true;
+    if (at > 0) this.afterResync = true;
     this.mode = 'parse';
     return true;
   }
@@ -192,7 +211,7 @@ export class DirectionDriver<F, S> implements ChunkSink {
 
   /** Emit what is known of the frame in progress. takeBuffer: the unconsumed bytes are its
    * (incomplete) rest; `own` more bytes of a hole after them belong to it too. */
-  private cutShort(note: string, takeBuffer: boolean, own: number, holeTs: bigint): number {
+  private cutShort(note: string | null, takeBuffer: boolean, own: number, holeTs: bigint): number {
     const protocol = this.protocol as Protocol<F, S>;
     const frame = protocol.abandon(this.direction, takeBuffer ? this.buf : EMPTY, this.state as S);
     if (frame === null) {
@@ -223,6 +242,9 @@ export class DirectionDriver<F, S> implements ChunkSink {
     if (n <= 0) return;
     this.buf = n >= this.buf.length ? EMPTY : this.buf.subarray(n);
     this.bufOffset += n;
+    // Only the range holding the last consumed byte may still be asked for (a frame's end):
+    // a body streaming through must not leave one entry per segment behind.
+    this.timeline.dropBefore(this.bufOffset - 1);
   }
 
   private finishFrame(frame: F, partial: boolean, note: string | null): void {

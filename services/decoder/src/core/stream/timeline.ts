@@ -6,6 +6,8 @@ export class Timeline {
   private stamps: bigint[] = [];
   private head = 0;
 
+  get size(): number { return this.ends.length - this.head; }
+
   /** The range ending at `end` (exclusive stream offset) was captured at `ts`. */
   add(end: number, ts: bigint): void {
     this.ends.push(end);

@@ -9,8 +9,6 @@ export interface DriverCounters {
   bytesSkipped: number;
   /** frames cut short and emitted with what was known */
   partialFrames: number;
-  /** the connection switched protocol (Upgrade, CONNECT) */
-  protocolSwitches: number;
   /** bytes after a protocol switch, not parsed */
   bytesAfterSwitch: number;
   /** frames that outgrew the driver's buffer bound */
@@ -19,7 +17,7 @@ export interface DriverCounters {
 
 export function newDriverCounters(): DriverCounters {
   return {
-    invalidFrames: 0, resyncs: 0, bytesSkipped: 0, partialFrames: 0, protocolSwitches: 0,
+    invalidFrames: 0, resyncs: 0, bytesSkipped: 0, partialFrames: 0,
     bytesAfterSwitch: 0, oversizedFrames: 0,
   };
 }

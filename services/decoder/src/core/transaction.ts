@@ -1,0 +1,48 @@
+// A stitched exchange becomes a Transaction record: ids, positions on the wire, timings, sizes,
+// completeness with the reasons why not, and the protocol's own fields.
+import type { SegmentBatch, Transaction } from '@clovisor/core';
+import type { Exchange, Framed, Protocol } from '../protocols/protocol.js';
+
+function frameNotes(side: 'request' | 'response', f: Framed<unknown>, into: string[]): void {
+  if (f.truncatedBytes > 0) into.push(`${side}: ${f.truncatedBytes} bytes not captured (snaplen)`);
+  if (f.lostBytes > 0) into.push(`${side}: ${f.lostBytes} bytes lost in capture gap`);
+  for (const n of f.notes) into.push(`${side}: ${n}`);
+}
+
+function whole(f: Framed<unknown>): boolean {
+  return !f.partial && f.truncatedBytes === 0 && f.lostBytes === 0;
+}
+
+export function buildTransaction(meta: SegmentBatch, protocol: Protocol<unknown, unknown>, ex: Exchange<unknown>): Transaction {
+  const req = ex.request;
+  const res = ex.response;
+  const notes: string[] = [];
+  frameNotes('request', req, notes);
+  // Requests lost before this one are not counted: its messageIndex may be too low.
+  if (req.afterResync) notes.push('request: follows missing or unparsable bytes; earlier requests may be missing');
+  if (res !== null) frameNotes('response', res, notes);
+  notes.push(...ex.notes);
+  return {
+    id: `${meta.flowId}:${req.index}`,
+    flowId: meta.flowId,
+    messageIndex: req.index,
+    protocol: protocol.name,
+    node: meta.node,
+    interfaceName: meta.interfaceName,
+    podRole: meta.podRole,
+    pod: meta.pod,
+    peer: null,
+    client: meta.client,
+    server: meta.server,
+    requestSeq: req.seq,
+    requestStartNs: req.startNs,
+    requestEndNs: req.endNs,
+    responseStartNs: res?.startNs ?? null,
+    responseEndNs: res?.endNs ?? null,
+    requestBytes: req.wireBytes,
+    responseBytes: res?.wireBytes ?? 0,
+    complete: res !== null && whole(req) && whole(res),
+    notes,
+    ...protocol.describe(ex),
+  };
+}

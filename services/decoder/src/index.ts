@@ -1,0 +1,20 @@
+// @clovisor/decoder: TCP reassembly and protocol parsers (pure core), the pcap reader, the bench.
+export { FlowDecoder, type FlowDecoderOptions } from './core/decoder.js';
+export type { DecoderStats, DecoderCounters } from './core/stats.js';
+export { DirectionReassembler } from './core/reassembly/reassembler.js';
+export {
+  DEFAULT_REASSEMBLY_LIMITS, type ChunkSink, type EndReason, type GapReason, type ReassemblyLimits,
+} from './core/reassembly/types.js';
+export { DEFAULT_DRIVER_LIMITS, type DriverLimits } from './core/stream/types.js';
+export { seqAdd, seqDiff } from './core/seq.js';
+export type {
+  Direction, Exchange, Framed, ParseResult, Protocol, ProtocolFields, ProtocolName, StitchResult,
+} from './protocols/protocol.js';
+export { PROTOCOLS, detectProtocol, protocolForHint, type AnyProtocol } from './protocols/registry.js';
+export { http1, HTTP1_LIMITS, type Http1Message, type Http1State } from './protocols/http1/index.js';
+export {
+  readCaptureFile, decodePacket, readPackets, isPcapng, flowIdOf,
+  type PcapReadOptions, type PcapReadResult, type PcapReadStats, type CapturedPacket, type TcpPacket,
+} from './io/pcap/index.js';
+export { benchHttp1 } from './bench/http1-throughput.js';
+export { DecoderStage } from './io/kafka-stage.js';
