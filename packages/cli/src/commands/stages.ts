@@ -6,6 +6,7 @@ import { ExporterStage } from '@clovisor/exporter';
 import { resolveRunConfig, type RunConfig, type RunFlags } from '../config.js';
 import { parseFlags, UsageError } from '../flags.js';
 import { waitForKafka } from '../kafka-wait.js';
+import { endpointAccepts } from '../otlp-probe.js';
 
 export type StageName = 'capture' | 'decode' | 'correlate' | 'export';
 
@@ -78,6 +79,9 @@ async function startStages(config: RunConfig, stages: StageName[], log: Logger, 
     if (capture) ordered.push(capture);
     if (stages.includes('decode')) ordered.push(new DecoderStage(kafka, producer, log.child('decoder')));
     if (stages.includes('correlate')) ordered.push(new CorrelatorStage(kafka, producer, log.child('correlator')));
+    if (stages.includes('export') && !(await endpointAccepts(config.otlpEndpoint))) {
+      log.warn(`OTLP endpoint ${config.otlpEndpoint} is not reachable: spans wait in Kafka and are exported once it answers (start Jaeger with \`clovisor stack up\` or pass --otlp-endpoint)`);
+    }
     if (stages.includes('export')) ordered.push(new ExporterStage(kafka, producer, { protocol: config.otlpProtocol, endpoint: config.otlpEndpoint }, log.child('exporter')));
     for (const component of ordered) {
       await component.start();

@@ -73,3 +73,16 @@ test('Kafka unreachable at start: retries with backoff, says what to do, exits 0
   assert.ok((stderr.match(/Kafka unreachable/g) ?? []).length >= 2, 'it retried');
   assert.equal(code, 0);
 });
+
+test('OTLP endpoint unreachable at start: says so, keeps running, exits 0 on SIGINT', async () => {
+  const child = spawn(process.execPath, [CLOVISOR_BIN, 'export', '--otlp-endpoint', 'http://127.0.0.1:1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const deadline = Date.now() + 30_000;
+  while (!/ running /.test(stderr) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  child.kill('SIGINT');
+  const code = await new Promise((resolve) => child.once('exit', (c) => resolve(c)));
+  assert.match(stderr, /OTLP endpoint http:\/\/127\.0\.0\.1:1 is not reachable: spans wait in Kafka/);
+  assert.match(stderr, / running /);
+  assert.equal(code, 0, stderr);
+});

@@ -36,6 +36,7 @@ export interface Pod {
 export class Lab {
   readonly id = randomBytes(2).toString('hex');
   private readonly pods: Pod[] = [];
+  private readonly children: ChildProcess[] = [];
   private readonly second = 200 + (randomBytes(1)[0]! % 50);
   private destroyed = false;
 
@@ -55,7 +56,11 @@ export class Lab {
       hostInterface,
       address,
       gateway,
-      spawn: (command, args, options = {}) => spawn('ip', ['netns', 'exec', netns, command, ...args], { stdio: 'pipe', ...options }),
+      spawn: (command, args, options = {}) => {
+        const child = spawn('ip', ['netns', 'exec', netns, command, ...args], { stdio: 'pipe', ...options });
+        this.children.push(child);
+        return child;
+      },
       exec: async (command, args, timeoutMs = 30_000) => run('ip', ['netns', 'exec', netns, command, ...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }),
     };
     this.pods.push(pod);
@@ -71,13 +76,27 @@ export class Lab {
     return pod;
   }
 
-  /** Deletes the namespaces (which deletes their veths); safe to call twice. */
+  /** Stops what the pods run, deletes the namespaces (and so their veths); safe to call twice. */
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    // deleting a namespace does not stop its processes
+    await Promise.all(this.children.map((child) => stopChild(child)));
     for (const pod of this.pods) {
       await ip('link', 'del', pod.hostInterface).catch(() => undefined);
       await ip('netns', 'del', pod.netns).catch(() => undefined);
     }
   }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
 }

@@ -15,8 +15,11 @@ export interface ProducerStats {
 }
 
 /**
- * Sends records with acks=all and idempotence, so a retried send does not duplicate.
+ * Sends records with acks=all, one request in flight (so retries keep per-partition order).
  * send() resolves only once the broker has the records; callers commit their input after it.
+ * Delivery is at-least-once: a retried send may duplicate, which downstream tolerates because
+ * flow, transaction and span ids are deterministic. (KafkaJS's idempotent producer would need
+ * unlimited retries, and a send that never gives up would block shutdown while Kafka is down.)
  */
 export class RecordProducer implements Component {
   readonly name = 'kafka-producer';
@@ -26,10 +29,8 @@ export class RecordProducer implements Component {
 
   constructor(kafka: Kafka, private readonly log: Logger) {
     this.producer = kafka.producer({
-      idempotent: true,
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: 10 },
     });
   }
 

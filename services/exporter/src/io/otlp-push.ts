@@ -4,7 +4,8 @@
 //
 // The official HTTP exporter already retries 429/502/503/504 and network errors internally,
 // within timeoutMs; the gRPC one does not. Either way, what reaches push()'s caller is the
-// final outcome, and the caller's retry (core/retry.ts) decides what happens next.
+// final outcome; the caller (io/kafka-stage.ts, through the shared StageConsumer) retries a
+// retryable failure with backoff on the same Kafka batch.
 
 import { OTLPTraceExporter as OtlpGrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as OtlpHttpExporter } from '@opentelemetry/exporter-trace-otlp-http';

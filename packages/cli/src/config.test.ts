@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError } from '@clovisor/core';
+import { parseInterfaceSpec, resolveRunConfig } from './config.js';
+
+test('defaults are the local stack', () => {
+  const c = resolveRunConfig({}, { CLOVISOR_NODE_NAME: 'n1' });
+  assert.deepEqual(c.brokers, ['127.0.0.1:9092']);
+  assert.equal(c.redisUrl, 'redis://127.0.0.1:6379');
+  assert.equal(c.otlpEndpoint, 'http://127.0.0.1:4318');
+  assert.equal(c.otlpProtocol, 'http');
+  assert.equal(c.node, 'n1');
+  assert.equal(c.snaplen, 4096);
+});
+
+test('flags win over the environment, the environment over defaults', () => {
+  const env = { CLOVISOR_BROKERS: 'k1:9092,k2:9092', CLOVISOR_OTLP_ENDPOINT: 'http://jaeger:4318', CLOVISOR_PORTS: '8080=http,6379=redis', CLOVISOR_INTERFACES: 'eth0=web' };
+  const fromEnv = resolveRunConfig({}, env);
+  assert.deepEqual(fromEnv.brokers, ['k1:9092', 'k2:9092']);
+  assert.deepEqual(fromEnv.ports, [{ port: 8080, protocol: 'http' }, { port: 6379, protocol: 'redis' }]);
+  assert.deepEqual(fromEnv.interfaces, [{ name: 'eth0', service: 'web' }]);
+  const fromFlags = resolveRunConfig({ brokers: 'b:1', port: ['9000=http'], interface: ['veth1'], 'otlp-endpoint': 'https://otlp.example:4318/' }, env);
+  assert.deepEqual(fromFlags.brokers, ['b:1']);
+  assert.deepEqual(fromFlags.ports, [{ port: 9000, protocol: 'http' }]);
+  assert.deepEqual(fromFlags.interfaces, [{ name: 'veth1', service: null }]);
+  assert.equal(fromFlags.otlpEndpoint, 'https://otlp.example:4318');
+  assert.equal(resolveRunConfig({ 'otlp-protocol': 'grpc' }, {}).otlpEndpoint, 'http://127.0.0.1:4317');
+});
+
+test('bad values are ConfigErrors that say what is expected', () => {
+  const bad: Array<[Parameters<typeof resolveRunConfig>[0], RegExp]> = [
+    [{ brokers: 'nohostport' }, /not host:port/],
+    [{ redis: 'http://x' }, /scheme must be one of redis: rediss:/],
+    [{ 'otlp-endpoint': 'not a url' }, /not a URL/],
+    [{ 'otlp-protocol': 'thrift' }, /expected http or grpc/],
+    [{ snaplen: '10' }, /integer from 64 to 8192/],
+    [{ interface: ['eth0', 'eth0'] }, /given twice/],
+    [{ port: ['80=http', '80=redis'] }, /both http and redis/],
+    [{ interface: ['a-very-long-interface-name'] }, /at most 15 characters/],
+  ];
+  for (const [flags, pattern] of bad) assert.throws(() => resolveRunConfig(flags, {}), (e: unknown) => e instanceof ConfigError && pattern.test(e.message), String(pattern));
+});
+
+test('interface specs', () => {
+  assert.deepEqual(parseInterfaceSpec('veth9=checkout-v2'), { name: 'veth9', service: 'checkout-v2' });
+  assert.throws(() => parseInterfaceSpec('=svc'));
+});
