@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { TcpFlags, type SegmentBatch } from '@clovisor/core';
+import { decodeCaptureEvent, splitBatch, type CaptureEvent } from '@clovisor/libbpf';
+import { FlowTracker, type MonitoredInterface } from './flow-tracker.js';
+
+const FIXTURE = fileURLToPath(new URL('../../test-fixtures/curl-keepalive-two-veths.events', import.meta.url));
+const CLIENT = '10.212.1.2';
+const SERVER = '10.212.2.2';
+const events: CaptureEvent[] = splitBatch(readFileSync(FIXTURE)).map(decodeCaptureEvent);
+
+// The client's veth is the one whose ingress (traffic leaving the pod) carries the client's packets.
+const frontIfindex = events.find((e) => e.hook === 'ingress' && e.saddr === CLIENT)!.ifindex;
+const backIfindex = events.find((e) => e.hook === 'ingress' && e.saddr === SERVER)!.ifindex;
+const interfaces = new Map<number, MonitoredInterface>([
+  [frontIfindex, { ifindex: frontIfindex, name: 'veth-front', pod: { service: 'frontend', namespace: null, name: null, node: 'n1' } }],
+  [backIfindex, { ifindex: backIfindex, name: 'veth-back', pod: { service: 'backend', namespace: null, name: null, node: 'n1' } }],
+]);
+
+function tracker(extra: Partial<ConstructorParameters<typeof FlowTracker>[0]> = {}) {
+  return new FlowTracker({ node: 'n1', interfaces, protocolOf: (_i, port) => (port === 8080 ? 'http' : null), ...extra });
+}
+
+function feed(t: FlowTracker, list: CaptureEvent[]): SegmentBatch[] {
+  return [...list.flatMap((e) => t.add(e, e.tsNs)), ...t.flushAll()];
+}
+
+test('one flow per veth, oriented by the SYN, with the pod role of each veth', () => {
+  const batches = feed(tracker(), events);
+  const flows = new Map(batches.map((b) => [b.flowId, b]));
+  assert.equal(flows.size, 2);
+  const front = [...flows.values()].find((b) => b.interfaceName === 'veth-front')!;
+  const back = [...flows.values()].find((b) => b.interfaceName === 'veth-back')!;
+  for (const b of [front, back]) {
+    assert.equal(b.client.address, CLIENT);
+    assert.equal(b.server.address, SERVER);
+    assert.equal(b.server.port, 8080);
+    assert.equal(b.protocolHint, 'http');
+    assert.equal(b.transport, 'TCP');
+    assert.match(b.flowId, /^[0-9a-f]{16}$/);
+  }
+  assert.equal(front.podRole, 'CLIENT');
+  assert.equal(front.pod?.service, 'frontend');
+  assert.equal(back.podRole, 'SERVER');
+  assert.equal(back.pod?.service, 'backend');
+});
+
+test('segments keep direction, flags, seq and payload; both requests are there in order', () => {
+  const batches = feed(tracker(), events).filter((b) => b.interfaceName === 'veth-back');
+  const segments = batches.flatMap((b) => b.segments);
+  const first = segments[0]!;
+  assert.ok(first.fromClient && first.flags & TcpFlags.SYN && !(first.flags & TcpFlags.ACK), 'the SYN comes first, from the client');
+  const requests = segments.filter((s) => s.fromClient && s.payload.length > 0).map((s) => s.payload.toString('latin1'));
+  assert.equal(requests.length, 2);
+  assert.match(requests[0]!, /^GET \/slow\?ms=50 HTTP\/1\.1\r\n/);
+  assert.match(requests[0]!, /traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01/);
+  assert.match(requests[1]!, /^GET \/chunked HTTP\/1\.1\r\n/);
+  const responses = segments.filter((s) => !s.fromClient && s.payload.length > 0);
+  assert.ok(responses.every((s) => s.payload.length === s.wireLength), 'nothing truncated at the default snaplen');
+  assert.ok(segments.some((s) => s.flags & TcpFlags.FIN && s.fromClient) && segments.some((s) => s.flags & TcpFlags.FIN && !s.fromClient));
+  const seqOfSecond = segments.find((s) => s.payload.toString('latin1').startsWith('GET /chunked'))!.seq;
+  const firstReq = segments.find((s) => s.payload.toString('latin1').startsWith('GET /slow'))!;
+  assert.equal(seqOfSecond, (firstReq.seq + firstReq.wireLength) >>> 0, 'the second request follows the first in sequence space');
+  for (let i = 1; i < segments.length; i++) assert.ok(segments[i]!.timestampNs >= segments[i - 1]!.timestampNs);
+});
+
+test('flow ids are deterministic: the same events give the same ids', () => {
+  const ids = (bs: SegmentBatch[]) => [...new Set(bs.map((b) => b.flowId))].sort();
+  assert.deepEqual(ids(feed(tracker(), events)), ids(feed(tracker(), events)));
+});
+
+test('a closed flow is emitted at once; pending segments wait at most flushAfterNs', () => {
+  const t = tracker({ flushAfterNs: 1_000_000_000n });
+  const first = events[0]!;
+  assert.deepEqual(t.add(first, first.tsNs), []);
+  assert.deepEqual(t.flushDue(first.tsNs + 999_999_999n), []);
+  const due = t.flushDue(first.tsNs + 1_000_000_000n);
+  assert.equal(due.length, 1);
+  assert.equal(due[0]!.segments.length, 1);
+  // feeding the rest closes both flows (FIN both ways) and emits them without waiting
+  const rest = events.slice(1).flatMap((e) => t.add(e, e.tsNs));
+  assert.ok(rest.length >= 2);
+  assert.equal(t.flushAll().length, 0, 'nothing left pending after the connections closed');
+});
+
+test('bounded: past maxFlows the least recently used flow is emitted and evicted, and counted', () => {
+  const t = tracker({ maxFlows: 1 });
+  const batches = feed(t, events);
+  assert.ok(t.stats().flowsEvictedLru >= 1);
+  const total = batches.reduce((n, b) => n + b.segments.length, 0);
+  assert.equal(total, events.length, 'eviction emits what the flow held: no segment is lost');
+});
+
+test('batches are capped by segment count', () => {
+  const batches = feed(tracker({ maxSegmentsPerBatch: 2 }), events);
+  assert.ok(batches.every((b) => b.segments.length <= 2));
+  assert.equal(batches.reduce((n, b) => n + b.segments.length, 0), events.length);
+});
+
+test('events of an interface that is not monitored are counted, not tracked', () => {
+  const t = new FlowTracker({ node: 'n1', interfaces: new Map(), protocolOf: () => 'http' });
+  assert.deepEqual(feed(t, events), []);
+  assert.equal(t.stats().eventsUnknownInterface, events.length);
+});
+
+test('lost kernel events are reported on the next batch', () => {
+  const t = tracker();
+  t.noteLostEvents(7);
+  const batches = feed(t, events);
+  assert.equal(batches[0]!.lostEventsBefore, 7);
+  assert.ok(batches.slice(1).every((b) => b.lostEventsBefore === 0));
+});
