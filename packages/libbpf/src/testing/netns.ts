@@ -46,7 +46,9 @@ export async function createNetnsPair(): Promise<NetnsPair> {
   const c = randomInt(0, 64) * 4;
   const hostIp4 = `10.${a}.${b}.${c + 1}`;
   const peerIp4 = `10.${a}.${b}.${c + 2}`;
-  const net6 = `fd00:c10:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}`;
+  // groups in canonical text form (no leading zeros), as the kernel and our decoder print them
+  const group = () => randomBytes(2).readUInt16BE(0).toString(16);
+  const net6 = `fd00:c10:${group()}:${group()}`;
   const hostIp6 = `${net6}::1`;
   const peerIp6 = `${net6}::2`;
   const destroy = async (): Promise<void> => {
