@@ -60,11 +60,53 @@ export interface HttpFields {
   responseBodyBytes: number;
 }
 
+export interface GrpcFields {
+  service: string;
+  method: string;
+  grpcStatus: number | null;
+  grpcMessage: string | null;
+  requestMessages: number;
+  responseMessages: number;
+}
+
+export interface DnsFields {
+  id: number;
+  name: string;
+  type: string;
+  rcode: string | null;
+  answers: string[];
+}
+
+export interface RedisFields {
+  command: string;
+  argumentCount: number;
+  replyType: string | null;
+  error: string | null;
+}
+
+export interface PostgresFields {
+  query: string;
+  tag: string | null;
+  error: string | null;
+  extended: boolean;
+}
+
+export interface KafkaFields {
+  apiKey: number;
+  apiName: string;
+  apiVersion: number;
+  correlationId: number;
+  clientId: string | null;
+  topics: string[];
+  errorCode: number | null;
+}
+
 export interface Transaction {
   id: string;
   flowId: string;
   messageIndex: number;
   protocol: string;
+  transport: Transport;
   node: string;
   interfaceName: string;
   podRole: PodRole;
@@ -82,6 +124,20 @@ export interface Transaction {
   complete: boolean;
   notes: string[];
   http: HttpFields | null;
+  grpc: GrpcFields | null;
+  dns: DnsFields | null;
+  redis: RedisFields | null;
+  postgres: PostgresFields | null;
+  kafka: KafkaFields | null;
+  /** fields of protocols decoded by plugins */
+  attributes: Record<string, string>;
+}
+
+export type ProtocolFieldsOfTransaction = Pick<Transaction, 'http' | 'grpc' | 'dns' | 'redis' | 'postgres' | 'kafka' | 'attributes'>;
+
+/** The protocol-specific fields of a Transaction, all empty: a starting point for decoders. */
+export function noProtocolFields(): ProtocolFieldsOfTransaction {
+  return { http: null, grpc: null, dns: null, redis: null, postgres: null, kafka: null, attributes: {} };
 }
 
 export type SpanKind = 'INTERNAL' | 'SERVER' | 'CLIENT' | 'PRODUCER' | 'CONSUMER';

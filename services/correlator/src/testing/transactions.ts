@@ -1,7 +1,7 @@
 // A realistic captured transaction for tests (here and in the exporter): a curl in pod
 // frontend-7d9f calling the orders service, captured entering the orders pod.
 
-import type { Transaction } from '@clovisor/core';
+import { noProtocolFields, type Transaction } from '@clovisor/core';
 
 export const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 export const CALLER_SPAN_ID = '00f067aa0ba902b7';
@@ -13,6 +13,7 @@ export function httpTransaction(overrides: Partial<Transaction> = {}, headers: R
     flowId: 'f1a2b3c4d5e6f708',
     messageIndex: 3,
     protocol: 'http',
+    transport: 'TCP',
     node: 'worker-1',
     interfaceName: 'veth1a2b3c',
     podRole: 'SERVER',
@@ -29,6 +30,7 @@ export function httpTransaction(overrides: Partial<Transaction> = {}, headers: R
     responseBytes: 1_480,
     complete: true,
     notes: [],
+    ...noProtocolFields,
     http: {
       method: 'GET',
       target: '/api/orders/12345?limit=10',

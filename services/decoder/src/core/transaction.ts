@@ -1,6 +1,6 @@
 // A stitched exchange becomes a Transaction record: ids, positions on the wire, timings, sizes,
 // completeness with the reasons why not, and the protocol's own fields.
-import type { SegmentBatch, Transaction } from '@clovisor/core';
+import { noProtocolFields, type SegmentBatch, type Transaction } from '@clovisor/core';
 import type { Exchange, Framed, Protocol } from '../protocols/protocol.js';
 
 function frameNotes(side: 'request' | 'response', f: Framed<unknown>, into: string[]): void {
@@ -27,6 +27,7 @@ export function buildTransaction(meta: SegmentBatch, protocol: Protocol<unknown,
     flowId: meta.flowId,
     messageIndex: req.index,
     protocol: protocol.name,
+    transport: meta.transport,
     node: meta.node,
     interfaceName: meta.interfaceName,
     podRole: meta.podRole,
@@ -43,6 +44,7 @@ export function buildTransaction(meta: SegmentBatch, protocol: Protocol<unknown,
     responseBytes: res?.wireBytes ?? 0,
     complete: res !== null && whole(req) && whole(res),
     notes,
+    ...noProtocolFields,
     ...protocol.describe(ex),
   };
 }

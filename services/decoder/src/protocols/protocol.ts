@@ -76,8 +76,8 @@ export interface StitchResult<F> {
   orphanResponses: number;
 }
 
-/** The protocol-specific part of a Transaction. */
-export type ProtocolFields = Pick<Transaction, 'http'>;
+/** The protocol-specific part of a Transaction: a protocol sets its own field(s), the rest stay null. */
+export type ProtocolFields = Partial<Pick<Transaction, 'http' | 'grpc' | 'dns' | 'redis' | 'postgres' | 'kafka' | 'attributes'>>;
 
 export interface Protocol<F = unknown, S = unknown> {
   readonly name: ProtocolName;
