@@ -30,7 +30,7 @@ export function httpTransaction(overrides: Partial<Transaction> = {}, headers: R
     responseBytes: 1_480,
     complete: true,
     notes: [],
-    ...noProtocolFields,
+    ...noProtocolFields(),
     http: {
       method: 'GET',
       target: '/api/orders/12345?limit=10',

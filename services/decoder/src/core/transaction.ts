@@ -1,6 +1,6 @@
 // A stitched exchange becomes a Transaction record: ids, positions on the wire, timings, sizes,
 // completeness with the reasons why not, and the protocol's own fields.
-import { noProtocolFields, type SegmentBatch, type Transaction } from '@clovisor/core';
+import { noProtocolFields, type ProtocolFieldsOfTransaction, type SegmentBatch, type Transaction } from '@clovisor/core';
 import type { Exchange, Framed, Protocol } from '../protocols/protocol.js';
 
 function frameNotes(side: 'request' | 'response', f: Framed<unknown>, into: string[]): void {
@@ -44,7 +44,7 @@ export function buildTransaction(meta: SegmentBatch, protocol: Protocol<unknown,
     responseBytes: res?.wireBytes ?? 0,
     complete: res !== null && whole(req) && whole(res),
     notes,
-    ...noProtocolFields,
-    ...protocol.describe(ex),
+    // a protocol sets only its own fields; the others stay empty
+    ...({ ...noProtocolFields(), ...protocol.describe(ex) } as ProtocolFieldsOfTransaction),
   };
 }
