@@ -25,8 +25,8 @@
 import type { ProtocolName as ConfiguredProtocol, Transaction } from '@clovisor/core';
 
 /** Every protocol the decoder parses (a subset of the names ports are configured with); the
- * registry must have exactly these keys. Planned: http2 (incl. grpc), dns, redis, postgres, kafka. */
-export type ProtocolName = Extract<ConfiguredProtocol, 'http'>;
+ * registry must have exactly these keys. gRPC is decoded by http2. */
+export type ProtocolName = Extract<ConfiguredProtocol, 'http' | 'http2' | 'dns' | 'redis' | 'postgres' | 'kafka'>;
 
 /** request = client → server bytes, response = server → client bytes. */
 export type Direction = 'request' | 'response';
@@ -81,6 +81,9 @@ export type ProtocolFields = Partial<Pick<Transaction, 'http' | 'grpc' | 'dns' |
 
 export interface Protocol<F = unknown, S = unknown> {
   readonly name: ProtocolName;
+  /** Port names (Istio naming `<name>` or `<name>-<suffix>`, or appProtocol) that select this
+   * protocol, e.g. http2: ['http2', 'grpc', 'grpc-web', 'h2c']. */
+  readonly portNames: readonly string[];
   /** Does this look like the start of a message of this protocol? portHint = server port. */
   detect(bytes: Buffer, portHint: number | null): boolean;
   /** Per-connection parser state, shared by both directions (a response may depend on its request). */

@@ -1,6 +1,11 @@
-// Every protocol the decoder can parse. Typed so that adding a name to ProtocolName without a
-// parser here is a compile error.
+// Every protocol the decoder can parse, one folder each. Typed so that adding a name to
+// ProtocolName without a parser here is a compile error.
 import { http1 } from './http1/index.js';
+import { http2 } from './http2/index.js';
+import { dns } from './dns/index.js';
+import { redis } from './redis/index.js';
+import { postgres } from './postgres/index.js';
+import { kafka } from './kafka/index.js';
 import type { Protocol, ProtocolName } from './protocol.js';
 
 // Each entry keeps its own frame and state types; the driver only hands them back to it
@@ -9,16 +14,24 @@ export type AnyProtocol = Protocol<unknown, unknown>;
 
 export const PROTOCOLS = {
   http: http1,
+  http2,
+  dns,
+  redis,
+  postgres,
+  kafka,
 } satisfies Record<ProtocolName, AnyProtocol>;
 
-/** Detection order when no hint applies (most specific first once there are several). */
-const DETECT_ORDER: ProtocolName[] = ['http'];
+/** Detection order when no hint applies: the protocols with the most distinctive first bytes
+ * first (the HTTP/2 preface, PostgreSQL's startup, a Kafka request header), HTTP/1 last. */
+const DETECT_ORDER: ProtocolName[] = ['http2', 'postgres', 'kafka', 'redis', 'dns', 'http'];
 
-/** The protocol a port hint names (e.g. Istio port names 'http', 'http-web'), or null. */
+/** The protocol a port name selects (`grpc`, `http-web`, `redis`, …: Istio naming), or null. */
 export function protocolForHint(hint: string | null): ProtocolName | null {
   if (hint === null) return null;
   const h = hint.toLowerCase();
-  if (h === 'http' || h === 'http1' || h === 'http/1.1' || h === 'http/1.0' || h.startsWith('http-')) return 'http';
+  for (const name of DETECT_ORDER) {
+    for (const portName of PROTOCOLS[name].portNames) if (h === portName || h.startsWith(`${portName}-`)) return name;
+  }
   return null;
 }
 

@@ -8,6 +8,7 @@ import { newHttp1State, type Http1Message, type Http1State } from './types.js';
 
 export const http1: Protocol<Http1Message, Http1State> = {
   name: 'http',
+  portNames: ['http', 'http1'],
   detect,
   newState: newHttp1State,
   findFrameBoundary,
