@@ -1,15 +1,26 @@
-// PLACEHOLDER until the kafka parser lands: detects nothing, so no flow is routed here.
+// Kafka (the binary protocol of clients and brokers, all API versions up to Kafka 3.9) as a
+// Protocol: size-prefixed messages, request header v1/v2, response header v0/v1, pairing by
+// correlation id, topics of Produce / Fetch / Metadata requests, response error codes. Record
+// batches are walked over and counted, never buffered.
 import type { Protocol } from '../protocol.js';
+import { detect, findFrameBoundary } from './header.js';
+import { abandon, absorbGap, parseFrame } from './parse.js';
+import { describe, stitch } from './stitch.js';
+import { newKafkaState, type KafkaMessage, type KafkaState } from './types.js';
 
-export const kafka: Protocol<never, null> = {
+export const kafka: Protocol<KafkaMessage, KafkaState> = {
   name: 'kafka',
   portNames: ['kafka'],
-  detect: () => false,
-  newState: () => null,
-  findFrameBoundary: () => -1,
-  parseFrame: () => ({ kind: 'invalid', reason: 'kafka is not implemented yet' }),
-  absorbGap: () => 0,
-  abandon: () => null,
-  stitch: () => ({ transactions: [], leftover: { requests: [], responses: [] }, orphanResponses: 0 }),
-  describe: () => ({}),
+  detect,
+  newState: newKafkaState,
+  findFrameBoundary,
+  parseFrame,
+  absorbGap,
+  abandon,
+  stitch,
+  describe,
 };
+
+export type { KafkaMessage, KafkaState } from './types.js';
+export { KAFKA_LIMITS } from './types.js';
+export { apiName, isFlexible } from './apis.js';
