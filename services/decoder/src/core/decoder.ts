@@ -6,7 +6,9 @@
 // flows (least recently used evicted until under budget). An evicted flow emits what it has as
 // incomplete transactions; every eviction is counted.
 import type { SegmentBatch, Transaction } from '@clovisor/core';
-import { Flow, type FlowLimits } from './flow.js';
+import { DatagramFlow, type DatagramLimits } from './datagram/flow.js';
+import { datagramProtocolFor } from './datagram/protocols.js';
+import { BUILTIN_SELECTOR, Flow, type FlowLimits, type ProtocolSelector } from './flow.js';
 import { DEFAULT_REASSEMBLY_LIMITS, type ReassemblyLimits } from './reassembly/types.js';
 import { newDecoderCounters, type DecoderCounters, type DecoderStats } from './stats.js';
 import { DEFAULT_DRIVER_LIMITS, type DriverLimits } from './stream/types.js';
@@ -26,13 +28,19 @@ export interface FlowDecoderOptions {
   maxDetectBytes?: number;
   /** ids of ended flows remembered, so late segments do not revive them; default 4096 */
   closedFlowMemory?: number;
+  /** UDP: a query unanswered this long (datagram timestamps) is emitted without response; default 5 s */
+  datagramTimeoutNs?: bigint;
+  /** protocol choice; default: the built-in protocols (a plugin worker passes its plugin) */
+  select?: ProtocolSelector;
 }
 
 export class FlowDecoder {
-  private readonly flows = new Map<string, Flow>(); // insertion order = least recently used first
+  // TCP connections and UDP datagram flows; insertion order = least recently used first
+  private readonly flows = new Map<string, Flow | DatagramFlow>();
   private readonly ended = new Set<string>();
   private readonly counters: DecoderCounters = newDecoderCounters();
   private readonly limits: FlowLimits;
+  private readonly datagramLimits: DatagramLimits;
   private readonly maxFlows: number;
   private readonly idleTimeoutNs: bigint;
   private readonly maxBufferedBytes: number;
@@ -44,11 +52,13 @@ export class FlowDecoder {
     this.idleTimeoutNs = options.idleTimeoutNs ?? 60_000_000_000n;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
     this.closedFlowMemory = options.closedFlowMemory ?? 4096;
+    this.datagramLimits = { maxPendingFrames: options.maxPendingFrames ?? 64, queryTimeoutNs: options.datagramTimeoutNs ?? 5_000_000_000n };
     this.limits = {
       reassembly: { ...DEFAULT_REASSEMBLY_LIMITS, ...options.reassembly },
       driver: { ...DEFAULT_DRIVER_LIMITS, ...options.driver },
       maxPendingFrames: options.maxPendingFrames ?? 64,
       maxDetectBytes: options.maxDetectBytes ?? 16 * 1024,
+      select: options.select ?? BUILTIN_SELECTOR,
     };
   }
 
@@ -58,7 +68,7 @@ export class FlowDecoder {
     c.segments += batch.segments.length;
     c.lostEvents += batch.lostEventsBefore;
     for (const s of batch.segments) c.payloadBytes += s.payload.length;
-    if (batch.transport !== 'TCP') { c.nonTcpBatches++; return []; }
+    if (batch.transport !== 'TCP') c.nonTcpBatches++;
     const out: Transaction[] = [];
     let flow = this.flows.get(batch.flowId);
     if (flow !== undefined) {
@@ -66,9 +76,9 @@ export class FlowDecoder {
       this.flows.set(batch.flowId, flow);
     } else {
       if (this.ended.has(batch.flowId)) { c.segmentsAfterClose += batch.segments.length; return out; }
-      // Pure ACKs of a flow never seen carry nothing to decode: no state for them.
-      if (!batch.segments.some((s) => s.wireLength > 0 || (s.flags & 0x02) !== 0)) return out;
-      flow = new Flow(batch, c, this.limits);
+      const opened = this.open(batch);
+      if (opened === null) return out;
+      ({ flow, batch } = opened);
       c.flowsCreated++;
       this.flows.set(batch.flowId, flow);
       while (this.flows.size > this.maxFlows) this.evictOldest('lru', out);
@@ -111,6 +121,28 @@ export class FlowDecoder {
     return out;
   }
 
+  /** State for a new flow and the part of its first batch it starts with, or null: nothing to decode. */
+  private open(batch: SegmentBatch): { flow: Flow | DatagramFlow; batch: SegmentBatch } | null {
+    if (batch.transport === 'TCP') {
+      // Pure ACKs of a flow never seen carry nothing to decode: no state for them.
+      if (!batch.segments.some((s) => s.wireLength > 0 || (s.flags & 0x02) !== 0)) return null;
+      return { flow: new Flow(batch, this.counters, this.limits), batch };
+    }
+    // UDP: the first datagram a datagram protocol recognises starts the flow; no state before.
+    for (let i = 0; i < batch.segments.length; i++) {
+      const p = datagramProtocolFor(batch.protocolHint, (batch.segments[i] as { payload: Buffer }).payload, batch.server.port);
+      if (p === null) { this.counters.datagramsUndetected++; continue; }
+      return { flow: new DatagramFlow(batch, p, this.counters, this.datagramLimits), batch: { ...batch, segments: batch.segments.slice(i) } };
+    }
+    return null;
+  }
+
+  /** Forget a flow without emitting anything (its parser failed); later batches start it anew. */
+  discard(flowId: string): void {
+    const flow = this.flows.get(flowId);
+    if (flow !== undefined) this.drop(flowId, flow, false);
+  }
+
   stats(): DecoderStats {
     const c = this.counters;
     return {
@@ -131,14 +163,14 @@ export class FlowDecoder {
     this.drop(id, flow, false);
   }
 
-  private account(flow: Flow): void {
+  private account(flow: Flow | DatagramFlow): void {
     const now = flow.bufferedBytes;
     this.bufferedBytes += now - flow.accountedBytes;
     flow.accountedBytes = now;
   }
 
   /** Forget a flow; closed: it ended (FIN/RST), so late segments of it are ignored. */
-  private drop(id: string, flow: Flow, closed: boolean): void {
+  private drop(id: string, flow: Flow | DatagramFlow, closed: boolean): void {
     this.flows.delete(id);
     this.bufferedBytes -= flow.accountedBytes;
     flow.accountedBytes = 0;

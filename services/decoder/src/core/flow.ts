@@ -4,6 +4,7 @@
 import { TcpFlags, type SegmentBatch, type Transaction } from '@clovisor/core';
 import type { Direction, Framed } from '../protocols/protocol.js';
 import { PROTOCOLS, detectProtocol, protocolForHint, type AnyProtocol } from '../protocols/registry.js';
+import { h2cUpgrade, isH2cSwitch } from '../protocols/http2/upgrade.js';
 import { DirectionReassembler } from './reassembly/reassembler.js';
 import type { ChunkSink, EndReason, ReassemblyLimits } from './reassembly/types.js';
 import type { DecoderCounters } from './stats.js';
@@ -18,7 +19,20 @@ export interface FlowLimits {
   maxPendingFrames: number;
   /** bytes looked at to recognise the protocol before the flow is left unparsed */
   maxDetectBytes: number;
+  /** which protocol parses a flow; the built-in registry unless replaced (plugin workers) */
+  select: ProtocolSelector;
 }
+
+/** Chooses a flow's protocol from its hint, else from its first bytes. */
+export interface ProtocolSelector {
+  forHint(hint: string | null): AnyProtocol | null;
+  detect(bytes: Buffer, serverPort: number | null): AnyProtocol | null;
+}
+
+export const BUILTIN_SELECTOR: ProtocolSelector = {
+  forHint: (hint) => { const name = protocolForHint(hint); return name === null ? null : PROTOCOLS[name]; },
+  detect: (bytes, port) => { const name = detectProtocol(bytes, port); return name === null ? null : PROTOCOLS[name]; },
+};
 
 type Frame = Framed<unknown>;
 
@@ -44,21 +58,31 @@ export class Flow {
   private switchCounted = false;
   private requests: Frame[] = [];
   private responses: Frame[] = [];
+  /** HTTP/2 parser state once an HTTP/1.1 Upgrade switched the connection to h2c */
+  private h2c: unknown = null;
+  /** transactions finished while segments were being fed (at an h2c switch) */
+  private early: Transaction[] = [];
 
   constructor(batch: SegmentBatch, private readonly counters: DecoderCounters, private readonly limits: FlowLimits) {
     this.meta = metaOf(batch);
     this.lastActivityNs = 0n;
-    const emit = (f: Frame): void => { (f.direction === 'request' ? this.requests : this.responses).push(f); };
+    const emit = (f: Frame): void => {
+      if (f.direction === 'response' && isH2cSwitch(f) && this.switchToH2c(f)) return;
+      (f.direction === 'request' ? this.requests : this.responses).push(f);
+    };
     this.drivers = {
       request: new DirectionDriver('request', emit, counters, limits.driver),
       response: new DirectionDriver('response', emit, counters, limits.driver),
     };
+    for (const d of [this.drivers.request, this.drivers.response]) {
+      d.onSwitch = () => (this.h2c === null ? null : { protocol: PROTOCOLS.http2 as AnyProtocol, state: this.h2c });
+    }
     this.reasm = {
       request: new DirectionReassembler(this.sink('request'), limits.reassembly, counters),
       response: new DirectionReassembler(this.sink('response'), limits.reassembly, counters),
     };
-    const hinted = protocolForHint(batch.protocolHint);
-    if (hinted !== null) this.choose(PROTOCOLS[hinted]);
+    const hinted = limits.select.forHint(batch.protocolHint);
+    if (hinted !== null) this.choose(hinted);
   }
 
   get bufferedBytes(): number {
@@ -78,6 +102,7 @@ export class Flow {
       this.switchCounted = true;
       this.counters.protocolSwitches++;
     }
+    if (this.early.length > 0) { out.push(...this.early); this.early = []; }
     this.stitch(false, out);
     if (this.endedBy.request !== null && this.endedBy.response !== null) this.close(out);
   }
@@ -125,13 +150,29 @@ export class Flow {
   }
 
   private detect(bytes: Buffer): void {
-    const name = detectProtocol(bytes, this.meta.server.port);
-    if (name !== null) { this.choose(PROTOCOLS[name]); return; }
+    const detected = this.limits.select.detect(bytes, this.meta.server.port);
+    if (detected !== null) { this.choose(detected); return; }
     this.detectBytes += bytes.length;
     if (this.detectBytes > this.limits.maxDetectBytes) {
       this.undetected = true;
       this.counters.flowsUndetected++;
     }
+  }
+
+  /** The HTTP/1 response `res` switched the connection to h2c: earlier HTTP/1 exchanges are
+   * stitched now, its request becomes HTTP/2 stream 1, and both drivers go on with http2 where
+   * the HTTP/1 parser stops (driver.onSwitch). False when the upgrade cannot be followed. */
+  private switchToH2c(res: Frame): boolean {
+    if (this.protocol?.name !== 'http') return false;
+    const req = this.requests.pop();
+    const up = req === undefined ? null : h2cUpgrade(req, res);
+    if (up === null) { if (req !== undefined) this.requests.push(req); return false; }
+    this.stitch(true, this.early);
+    this.protocol = PROTOCOLS.http2;
+    this.h2c = up.state;
+    this.requests = [up.request];
+    this.responses = [];
+    return true;
   }
 
   private choose(protocol: AnyProtocol): void {

@@ -7,8 +7,16 @@ export interface FlowCounters {
   batches: number;
   segments: number;
   payloadBytes: number;
-  /** UDP batches: no UDP protocol yet */
+  /** UDP batches (decoded by the datagram path when a datagram protocol fits) */
   nonTcpBatches: number;
+  /** UDP datagrams matching no datagram protocol: not parsed, no flow kept */
+  datagramsUndetected: number;
+  /** datagrams of a datagram flow its protocol rejected */
+  datagramsInvalid: number;
+  /** datagrams cut by the snaplen: parsed as far as they go */
+  datagramsTruncated: number;
+  /** datagram queries given up without response (timeout, same id again, flow ended, overflow) */
+  unansweredQueries: number;
   /** segments of a flow that already ended (late retransmissions, trailing ACKs) */
   segmentsAfterClose: number;
   /** events the capture agent lost (sum of lostEventsBefore) */
@@ -41,7 +49,8 @@ export interface DecoderStats extends DecoderCounters {
 
 export function newDecoderCounters(): DecoderCounters {
   return {
-    batches: 0, segments: 0, payloadBytes: 0, nonTcpBatches: 0, segmentsAfterClose: 0, lostEvents: 0,
+    batches: 0, segments: 0, payloadBytes: 0, nonTcpBatches: 0, datagramsUndetected: 0, datagramsInvalid: 0,
+    datagramsTruncated: 0, unansweredQueries: 0, segmentsAfterClose: 0, lostEvents: 0,
     flowsCreated: 0, flowsClosed: 0, flowsEvictedIdle: 0, flowsEvictedLru: 0, flowsEvictedMemory: 0,
     flowsUndetected: 0, transactions: 0, incompleteTransactions: 0, orphanResponses: 0, pendingOverflows: 0, protocolSwitches: 0,
     ...newReassemblyCounters(),

@@ -13,7 +13,7 @@ function whole(f: Framed<unknown>): boolean {
   return !f.partial && f.truncatedBytes === 0 && f.lostBytes === 0;
 }
 
-export function buildTransaction(meta: SegmentBatch, protocol: Protocol<unknown, unknown>, ex: Exchange<unknown>): Transaction {
+export function buildTransaction(meta: SegmentBatch, protocol: Pick<Protocol<unknown, unknown>, 'name' | 'describe'>, ex: Exchange<unknown>): Transaction {
   const req = ex.request;
   const res = ex.response;
   const notes: string[] = [];

@@ -42,6 +42,9 @@ export class DirectionDriver<F, S> implements ChunkSink {
   get heldRanges(): number { return this.timeline.size; }
   /** The parser said end-of-stream: the connection speaks another protocol now. */
   switched = false;
+  /** Asked at end-of-stream: a parser that goes on with the same bytes (h2c after an HTTP/1.1
+   * Upgrade), or null to stop parsing this direction. */
+  onSwitch: (() => { protocol: Protocol<F, S>; state: S } | null) | null = null;
 
   /** Start parsing. resync: the stream may begin mid-message, so look for a frame start first. */
   start(protocol: Protocol<F, S>, state: S, resync: boolean): void {
@@ -167,13 +170,21 @@ export class DirectionDriver<F, S> implements ChunkSink {
         case 'invalid':
           this.invalid(r.reason);
           break;
-        case 'end-of-stream':
+        case 'end-of-stream': {
           this.switched = true;
+          const next = this.onSwitch === null ? null : this.onSwitch();
+          if (next !== null) {
+            this.protocol = next.protocol;
+            this.state = next.state;
+            this.run(atEnd);
+            return;
+          }
           this.skip(this.buf.length, true);
           this.bufOffset += this.buf.length;
           this.buf = EMPTY;
           this.mode = 'stopped';
           return;
+        }
       }
       if (atEnd && this.buf.length === 0 && this.frameStart < 0) return;
     }

@@ -1,9 +1,11 @@
 // TCP packets → SegmentBatch records, one flow per connection per interface. The client is the
 // side that sent the SYN; without one (capture started mid-connection) the side whose peer port
 // looks like the server's (a configured server port, a port < 1024, a non-ephemeral port
-// facing an ephemeral one, else the lower port).
+// facing an ephemeral one, else the lower port). UDP packets: one flow per 5-tuple per interface
+// for the whole file; the client is the sender of the first datagram unless its port looks like
+// the server's by the same rules.
 import { TcpFlags, fnv1a64Hex, type Endpoint, type PodRole, type Segment, type SegmentBatch } from '@clovisor/core';
-import type { TcpPacket } from './packet.js';
+import type { TcpPacket, UdpPacket } from './packet.js';
 
 export interface FlowOptions {
   node: string;
@@ -80,6 +82,30 @@ export class FlowGrouper {
     if (flow.batch.segments.length >= this.options.maxSegmentsPerBatch) {
       this.batches.push(flow.batch);
       flow.batch = this.newBatch(flow.batch.flowId, flow.batch.interfaceName, flow.batch.client, flow.batch.server);
+    }
+  }
+
+  addUdp(p: UdpPacket, timestampNs: bigint, interfaceId: number, interfaceName: string | null): void {
+    const a = `${p.src}|${p.srcPort}`;
+    const b = `${p.dst}|${p.dstPort}`;
+    const key = `${interfaceId}|udp|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
+    let flow = this.open.get(key);
+    if (flow === undefined) {
+      const senderIsClient = !looksLikeServer(p.srcPort, p.dstPort, this.options.serverPorts);
+      const client: Endpoint = senderIsClient ? { address: p.src, port: p.srcPort } : { address: p.dst, port: p.dstPort };
+      const server: Endpoint = senderIsClient ? { address: p.dst, port: p.dstPort } : { address: p.src, port: p.srcPort };
+      const ifName = interfaceName ?? this.options.interfaceName;
+      const id = flowIdOf([this.options.node, ifName, `${client.address}|${client.port}|${server.address}|${server.port}|udp`, String(timestampNs)]);
+      flow = { key, clientKey: senderIsClient ? a : b, ended: false, batch: { ...this.newBatch(id, ifName, client, server), transport: 'UDP' } };
+      this.open.set(key, flow);
+      this.flows++;
+    }
+    flow.batch.segments.push({
+      timestampNs, fromClient: a === flow.clientKey, seq: 0, ack: 0, flags: 0, wireLength: p.wireLength, payload: p.payload,
+    });
+    if (flow.batch.segments.length >= this.options.maxSegmentsPerBatch) {
+      this.batches.push(flow.batch);
+      flow.batch = { ...this.newBatch(flow.batch.flowId, flow.batch.interfaceName, flow.batch.client, flow.batch.server), transport: 'UDP' };
     }
   }
 

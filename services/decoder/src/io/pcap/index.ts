@@ -10,9 +10,11 @@ export interface PcapReadOptions extends Partial<FlowOptions> {}
 export interface PcapReadStats extends ContainerStats {
   packets: number;
   tcpSegments: number;
+  udpDatagrams: number;
   flows: number;
   skippedLinkType: number;
   skippedNotIp: number;
+  /** neither TCP nor UDP */
   skippedNotTcp: number;
   skippedFragments: number;
   skippedMalformed: number;
@@ -26,7 +28,7 @@ export interface PcapReadResult {
 
 export function readCaptureFile(bytes: Buffer, options: PcapReadOptions = {}): PcapReadResult {
   const stats: PcapReadStats = {
-    truncatedRecords: 0, skippedBlocks: 0, packets: 0, tcpSegments: 0, flows: 0, skippedLinkType: 0,
+    truncatedRecords: 0, skippedBlocks: 0, packets: 0, tcpSegments: 0, udpDatagrams: 0, flows: 0, skippedLinkType: 0,
     skippedNotIp: 0, skippedNotTcp: 0, skippedFragments: 0, skippedMalformed: 0,
   };
   const grouper = new FlowGrouper({
@@ -49,6 +51,11 @@ export function readCaptureFile(bytes: Buffer, options: PcapReadOptions = {}): P
       else stats.skippedMalformed++;
       continue;
     }
+    if (r.kind === 'udp') {
+      stats.udpDatagrams++;
+      grouper.addUdp(r.packet, pkt.timestampNs, pkt.interfaceId, pkt.interfaceName);
+      continue;
+    }
     stats.tcpSegments++;
     grouper.add(r.packet, pkt.timestampNs, pkt.interfaceId, pkt.interfaceName);
   }
@@ -57,6 +64,6 @@ export function readCaptureFile(bytes: Buffer, options: PcapReadOptions = {}): P
   return { batches, stats };
 }
 
-export { decodePacket, ipv6Text, type TcpPacket } from './packet.js';
+export { decodePacket, ipv6Text, type TcpPacket, type UdpPacket } from './packet.js';
 export { readPackets, isPcapng, type CapturedPacket } from './capture-file.js';
 export { flowIdOf, type FlowOptions } from './flows.js';

@@ -1,4 +1,4 @@
-// One captured frame → a TCP segment, or why not. Link layers: Ethernet (1, with 802.1Q/QinQ
+// One captured frame → a TCP segment or a UDP datagram, or why not. Link layers: Ethernet (1, with 802.1Q/QinQ
 // tags), Linux cooked v1 (113) and v2 (276) as `-i any` writes, BSD loopback (0, 108) and raw
 // IP (12, 14, 101, 228, 229). Network: IPv4 (no fragments) and IPv6 (extension headers walked).
 // The payload stops at the IP datagram's end (Ethernet padding is not payload); wireLength comes
@@ -16,8 +16,19 @@ export interface TcpPacket {
   wireLength: number;
 }
 
+/** A UDP datagram: payload = the captured bytes, wireLength = its length on the wire. */
+export interface UdpPacket {
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  payload: Buffer;
+  wireLength: number;
+}
+
 export type PacketResult =
   | { kind: 'tcp'; packet: TcpPacket }
+  | { kind: 'udp'; packet: UdpPacket }
   | { kind: 'skip'; reason: 'link-type' | 'not-ip' | 'not-tcp' | 'fragment' | 'malformed' };
 
 const skip = (reason: 'link-type' | 'not-ip' | 'not-tcp' | 'fragment' | 'malformed'): PacketResult => ({ kind: 'skip', reason });
@@ -90,12 +101,14 @@ export function decodePacket(linkType: number, frame: Buffer, originalLength: nu
   let dst: string;
   let tcp: number;
   let ipEnd: number; // end of the IP datagram on the wire (offset in the original frame)
+  let proto: number; // 6 TCP, 17 UDP
   if (link.version === 4) {
     if (d.length < ip + 20) return skip('malformed');
     const ihl = ((d[ip] as number) & 0x0f) * 4;
     if (ihl < 20 || d.length < ip + ihl) return skip('malformed');
     if ((d.readUInt16BE(ip + 6) & 0x3fff) !== 0) return skip('fragment');
-    if (d[ip + 9] !== 6) return skip('not-tcp');
+    proto = d[ip + 9] as number;
+    if (proto !== 6 && proto !== 17) return skip('not-tcp');
     const total = d.readUInt16BE(ip + 2);
     ipEnd = total === 0 ? originalLength : ip + total; // 0: segmentation offload wrote no length
     src = `${d[ip + 12]}.${d[ip + 13]}.${d[ip + 14]}.${d[ip + 15]}`;
@@ -116,10 +129,12 @@ export function decodePacket(linkType: number, frame: Buffer, originalLength: nu
       tcp += len;
     }
     if (next === 44) return skip('fragment');
-    if (next !== 6) return skip('not-tcp');
+    proto = next;
+    if (proto !== 6 && proto !== 17) return skip('not-tcp');
   } else {
     return skip('not-ip');
   }
+  if (proto === 17) return udpOf(d, tcp, ipEnd, src, dst);
   if (d.length < tcp + 20) return skip('malformed');
   const dataOffset = ((d[tcp + 12] as number) >> 4) * 4;
   if (dataOffset < 20 || d.length < tcp + dataOffset) return skip('malformed');
@@ -137,6 +152,21 @@ export function decodePacket(linkType: number, frame: Buffer, originalLength: nu
       flags: (d[tcp + 13] as number) & 0x3f,
       payload: d.subarray(start, Math.min(d.length, start + wireLength)),
       wireLength,
+    },
+  };
+}
+
+/** The UDP header at `at`; the payload ends at the IP datagram's end (not at the UDP length, which
+ * a checksum-offloaded or jumbo datagram may leave unusable). */
+function udpOf(d: Buffer, at: number, ipEnd: number, src: string, dst: string): PacketResult {
+  if (d.length < at + 8) return skip('malformed');
+  const start = at + 8;
+  const wireLength = Math.max(0, ipEnd - start);
+  return {
+    kind: 'udp',
+    packet: {
+      src, dst, srcPort: d.readUInt16BE(at), dstPort: d.readUInt16BE(at + 2),
+      payload: d.subarray(start, Math.min(d.length, start + wireLength)), wireLength,
     },
   };
 }

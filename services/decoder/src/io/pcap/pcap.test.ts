@@ -148,3 +148,17 @@ test('a file cut mid-record keeps what it has; a file that is no capture is a De
     (e: unknown) => e instanceof DecodeError && e.code === 'PCAP_FORMAT');
   assert.throws(() => readCaptureFile(Buffer.alloc(4)), DecodeError);
 });
+
+test('UDP datagrams become UDP batches: one flow per 5-tuple, the first sender the client', () => {
+  const { batches, stats } = readCaptureFile(fixtureBytes('dns-udp.pcap'));
+  // tshark: 19 frames, all UDP, 10 source ports of dig.
+  assert.deepEqual([stats.packets, stats.udpDatagrams, stats.tcpSegments, stats.flows, stats.skippedNotTcp], [19, 19, 0, 10, 0]);
+  for (const b of batches) {
+    assert.equal(b.transport, 'UDP');
+    assert.deepEqual([b.server.port, b.client.address], [5353, '127.0.0.1']);
+    assert.equal(b.segments[0]?.fromClient, true);
+    for (const s of b.segments) assert.deepEqual([s.seq, s.flags, s.wireLength], [0, 0, s.payload.length]);
+  }
+  const glibc = readCaptureFile(fixtureBytes('dns-port53.pcap')).batches[0];
+  assert.deepEqual(glibc?.segments.map((s) => [s.fromClient, s.payload.length]), [[true, 31], [true, 31], [false, 47], [false, 59]]); // udp.length - 8
+});

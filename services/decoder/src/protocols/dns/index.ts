@@ -1,15 +1,24 @@
-// PLACEHOLDER until the dns parser lands: detects nothing, so no flow is routed here.
+// DNS (RFC 1035) over TCP as a Protocol (length-prefixed messages, paired by id), and the
+// datagram functions the decoder's UDP path (core/datagram) uses.
 import type { Protocol } from '../protocol.js';
+import { describe, stitch } from './stitch.js';
+import { abandon, absorbGap, detect, findFrameBoundary, parseFrame } from './tcp.js';
+import type { DnsMessage } from './types.js';
 
-export const dns: Protocol<never, null> = {
+export const dns: Protocol<DnsMessage, null> = {
   name: 'dns',
   portNames: ['dns', 'dns-tcp', 'udp-dns'],
-  detect: () => false,
+  detect,
   newState: () => null,
-  findFrameBoundary: () => -1,
-  parseFrame: () => ({ kind: 'invalid', reason: 'dns is not implemented yet' }),
-  absorbGap: () => 0,
-  abandon: () => null,
-  stitch: () => ({ transactions: [], leftover: { requests: [], responses: [] }, orphanResponses: 0 }),
-  describe: () => ({}),
+  findFrameBoundary,
+  parseFrame,
+  absorbGap,
+  abandon,
+  stitch,
+  describe,
 };
+
+export { parseDatagram, detectDatagram, type DatagramParse } from './datagram.js';
+export { parseMessage } from './codec.js';
+export { exchangeNotes } from './stitch.js';
+export { DNS_LIMITS, rcodeName, typeName, type DnsMessage, type DnsQuestion } from './types.js';
