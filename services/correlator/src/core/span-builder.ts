@@ -1,10 +1,11 @@
 // One captured transaction → one span record (pure).
 
-import type { AttributeValue, SpanRecord, Transaction } from '@clovisor/core';
+import { stringAttr, type AttributeValue, type SpanRecord, type Transaction } from '@clovisor/core';
 import { addClovisorAttributes, addHttpAttributes, semconvMethod } from './http-attributes.js';
 import { spanIdFor } from './ids.js';
 import { resourceFor } from './resource.js';
 import { httpSpanName } from './span-name.js';
+import { protocolSpanParts } from './protocol-attributes.js';
 import { httpStatusFor, spanKindFor, type RoleStatus } from './span-role.js';
 import { extractTraceContext, type TraceContext } from './trace-context/extract.js';
 import { resolveTrace, type LearnedTrace, type ResolvedTrace } from './trace-resolution.js';
@@ -27,11 +28,13 @@ export function buildSpanWithTrace(tx: Transaction, opts: BuildSpanOptions = {})
   const ctx = opts.context ?? extractTraceContext(tx.http?.requestHeaders ?? {});
   const trace = resolveTrace(tx, ctx, opts.learned ?? null, opts.deriveTraceFromRequestId ?? true);
   const http = tx.http;
-  const roleStatus: RoleStatus = http
-    ? httpStatusFor(tx.podRole, http.statusCode)
-    : { status: 'UNSET', statusMessage: null, errorType: null };
   const attributes: Record<string, AttributeValue> = {};
+  const other = protocolSpanParts(tx, attributes);
+  const roleStatus: RoleStatus = other?.status ?? (http
+    ? httpStatusFor(tx.podRole, http.statusCode)
+    : { status: 'UNSET', statusMessage: null, errorType: null });
   if (http) addHttpAttributes(attributes, tx, http, roleStatus.errorType);
+  else if (roleStatus.errorType !== null) attributes['error.type'] = stringAttr(roleStatus.errorType);
   addClovisorAttributes(attributes, tx, trace.source);
   const startNs = tx.requestStartNs;
   // The response's last byte when there was one; else the request's (a span never ends
@@ -43,7 +46,7 @@ export function buildSpanWithTrace(tx: Transaction, opts: BuildSpanOptions = {})
     parentSpanId: trace.parentSpanId,
     traceState: trace.traceState,
     traceFlags: trace.traceFlags,
-    name: http ? httpSpanName(semconvMethod(http.method), http.path, ctx.decoratorOperation) : tx.protocol,
+    name: other?.name ?? (http ? httpSpanName(semconvMethod(http.method), http.path, ctx.decoratorOperation) : tx.protocol),
     kind: spanKindFor(tx.podRole),
     startNs,
     endNs: lastNs < startNs ? startNs : lastNs,
