@@ -45,3 +45,12 @@ test('interface specs', () => {
   assert.deepEqual(parseInterfaceSpec('veth9=checkout-v2'), { name: 'veth9', service: 'checkout-v2' });
   assert.throws(() => parseInterfaceSpec('=svc'));
 });
+
+test('plugins come from --plugin, else CLOVISOR_PLUGINS', () => {
+  assert.deepEqual(resolveRunConfig({}, { CLOVISOR_PLUGINS: 'memcached=/p/m.js, lines=./l.js' }).plugins, [
+    { protocol: 'memcached', path: '/p/m.js', source: 'flag' }, { protocol: 'lines', path: './l.js', source: 'flag' },
+  ]);
+  assert.deepEqual(resolveRunConfig({ plugin: ['x=/x.js'] }, { CLOVISOR_PLUGINS: 'memcached=/p/m.js' }).plugins, [{ protocol: 'x', path: '/x.js', source: 'flag' }]);
+  assert.throws(() => resolveRunConfig({ plugin: ['memcached'] }, {}), (e: unknown) => e instanceof ConfigError && /expected <protocol>=<module path>/.test(e.message));
+  assert.throws(() => resolveRunConfig({ plugin: ['a=/1.js', 'a=/2.js'] }, {}), /given twice/);
+});

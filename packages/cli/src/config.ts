@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { ConfigError, parseBrokers, parsePortRule, type PortRule } from '@clovisor/core';
+import { parsePluginSpec, type PluginSpec } from '@clovisor/decoder';
 
 // Every setting has a flag, an environment variable and a default (the local stack).
 // Flags win over the environment, the environment over defaults.
@@ -19,6 +20,8 @@ export interface RunConfig {
   node: string;
   snaplen: number;
   partitions: number;
+  /** decoder plugins from --plugin / CLOVISOR_PLUGINS (more come from Redis at run time) */
+  plugins: PluginSpec[];
 }
 
 export type Env = Record<string, string | undefined>;
@@ -73,6 +76,7 @@ export interface RunFlags {
   node?: string;
   snaplen?: string;
   partitions?: string;
+  plugin?: string[];
 }
 
 export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
@@ -93,6 +97,12 @@ export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
     if (prior !== undefined && prior !== p.protocol) throw new ConfigError(`--port ${p.port} is given as both ${prior} and ${p.protocol}`);
     seen.set(p.port, p.protocol);
   }
+  const plugins = (flags.plugin?.length ? flags.plugin : splitList(env['CLOVISOR_PLUGINS'])).map(parsePluginSpec);
+  const pluginNames = new Set<string>();
+  for (const p of plugins) {
+    if (pluginNames.has(p.protocol)) throw new ConfigError(`--plugin ${p.protocol} is given twice`);
+    pluginNames.add(p.protocol);
+  }
   return {
     brokers: parseBrokers(flags.brokers ?? env['CLOVISOR_BROKERS'] ?? Defaults.brokers),
     redisUrl: url('--redis', flags.redis ?? env['CLOVISOR_REDIS_URL'] ?? Defaults.redisUrl, ['redis:', 'rediss:']),
@@ -107,5 +117,6 @@ export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
     node: flags.node ?? env['CLOVISOR_NODE_NAME'] ?? env['NODE_NAME'] ?? hostname(),
     snaplen: intSetting('--snaplen', flags.snaplen ?? env['CLOVISOR_SNAPLEN'], Defaults.snaplen, 64, 8192),
     partitions: intSetting('--partitions', flags.partitions ?? env['CLOVISOR_PARTITIONS'], Defaults.partitions, 1, 1024),
+    plugins,
   };
 }

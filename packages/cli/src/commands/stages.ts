@@ -20,6 +20,7 @@ const FLAG_OPTIONS = {
   node: { type: 'string' },
   snaplen: { type: 'string' },
   partitions: { type: 'string' },
+  plugin: { type: 'string', multiple: true },
 } as const;
 
 /** Runs the given stages in this process until SIGINT/SIGTERM, then stops them upstream first. */
@@ -77,7 +78,7 @@ async function startStages(config: RunConfig, stages: StageName[], log: Logger, 
     await producer.start();
     const ordered: Component[] = [];
     if (capture) ordered.push(capture);
-    if (stages.includes('decode')) ordered.push(new DecoderStage(kafka, producer, log.child('decoder')));
+    if (stages.includes('decode')) ordered.push(new DecoderStage(kafka, producer, log.child('decoder'), {}, { specs: config.plugins, redisUrl: config.redisUrl }));
     if (stages.includes('correlate')) ordered.push(new CorrelatorStage(kafka, producer, log.child('correlator')));
     if (stages.includes('export') && !(await endpointAccepts(config.otlpEndpoint))) {
       log.warn(`OTLP endpoint ${config.otlpEndpoint} is not reachable: spans wait in Kafka and are exported once it answers (start Jaeger with \`clovisor stack up\` or pass --otlp-endpoint)`);

@@ -2,4 +2,4 @@ export { createKafka, parseBrokers } from './client.js';
 export { ensureTopics, type TopicSpec } from './topics.js';
 export { RecordProducer, type OutgoingRecord, type ProducerStats } from './producer.js';
 export { StageConsumer, type ConsumedRecord, type BatchHandler, type StageConsumerOptions } from './consumer.js';
-export { TransformStage, type TransformStageOptions, type TransformStageStats } from './transform-stage.js';
+export { TransformStage, type ProcessOutput, type TransformStageOptions, type TransformStageStats } from './transform-stage.js';

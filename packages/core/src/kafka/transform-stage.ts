@@ -11,18 +11,25 @@ import type { OutgoingRecord, RecordProducer } from './producer.js';
 // consume → decode → pure core → produce, commit only after the output is in Kafka. A record
 // that cannot be decoded or processed goes to the dead-letter topic; the others go on.
 
+/**
+ * What processing one input gives: output records, or output records plus the error that sends
+ * the input itself to the dead-letter topic (a plugin timed out on it: its partial output, if
+ * any, is still sent).
+ */
+export type ProcessOutput = OutgoingRecord[] | { records: OutgoingRecord[]; deadLetter?: unknown };
+
 export interface TransformStageOptions<I> {
   name: string;
   groupId: string;
   inputTopic: string;
   outputTopic: string;
   decode: (value: Buffer | null) => I;
-  /** the pure core: one input → keyed, encoded output records */
-  process: (input: I) => OutgoingRecord[];
+  /** the core: one input → keyed, encoded output records (async when it waits on a worker) */
+  process: (input: I) => ProcessOutput | Promise<ProcessOutput>;
   /** periodic output of the core's timers (e.g. idle flows), every intervalMs */
-  tick?: { intervalMs: number; run: (nowNs: bigint) => OutgoingRecord[] };
+  tick?: { intervalMs: number; run: (nowNs: bigint) => OutgoingRecord[] | Promise<OutgoingRecord[]> };
   /** what the core still holds, emitted on stop */
-  flush?: () => OutgoingRecord[];
+  flush?: () => OutgoingRecord[] | Promise<OutgoingRecord[]>;
 }
 
 export interface TransformStageStats {
@@ -49,7 +56,7 @@ export class TransformStage<I> implements Component {
       const { intervalMs, run } = this.o.tick;
       this.timer = setInterval(() => {
         this.ticking = this.ticking
-          .then(() => this.send(run(BigInt(Date.now()) * 1_000_000n), []))
+          .then(async () => this.send(await run(BigInt(Date.now()) * 1_000_000n), []))
           .catch((err: unknown) => this.log.warn('timer output not sent', { error: errorMessage(err) }));
       }, intervalMs);
       this.timer.unref();
@@ -65,18 +72,30 @@ export class TransformStage<I> implements Component {
     this.timer = undefined;
     await this.consumer.stop();
     await this.ticking;
-    if (this.o.flush) await this.send(this.o.flush(), []).catch((err: unknown) => this.log.error('final flush not sent', { error: errorMessage(err) }));
+    const flush = this.o.flush;
+    if (flush) await Promise.resolve().then(flush).then((records) => this.send(records, [])).catch((err: unknown) => this.log.error('final flush not sent', { error: errorMessage(err) }));
   }
 
   private async handle(records: ConsumedRecord[]): Promise<void> {
     const outputs: OutgoingRecord[] = [];
     const dead: OutgoingRecord[] = [];
     for (const record of records) {
+      let failure: unknown;
       try {
-        outputs.push(...this.o.process(this.o.decode(record.value)));
+        // Records are processed one after the other even when process is async: flow state
+        // depends on the order of a partition's records.
+        const out = await this.o.process(this.o.decode(record.value));
+        if (Array.isArray(out)) outputs.push(...out);
+        else {
+          outputs.push(...out.records);
+          if (out.deadLetter !== undefined) failure = out.deadLetter;
+        }
       } catch (err) {
-        this.log.warn('record sent to the dead-letter topic', { topic: record.topic, partition: record.partition, offset: record.offset, error: errorMessage(err) });
-        dead.push(deadLetterFor(this.o.name, record, err));
+        failure = err;
+      }
+      if (failure !== undefined) {
+        this.log.warn('record sent to the dead-letter topic', { topic: record.topic, partition: record.partition, offset: record.offset, error: errorMessage(failure) });
+        dead.push(deadLetterFor(this.o.name, record, failure));
       }
     }
     this.counters.consumed += records.length;
