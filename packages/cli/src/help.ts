@@ -6,10 +6,20 @@ Connections (flag, environment, default):
   --otlp-endpoint <url>         CLOVISOR_OTLP_ENDPOINT  http://127.0.0.1:4318 (grpc: http://127.0.0.1:4317)
   --otlp-protocol http|grpc     CLOVISOR_OTLP_PROTOCOL  http
   --redis <url>                 CLOVISOR_REDIS_URL      redis://127.0.0.1:6379
-                                (Clovisor's Redis configuration keys; read only in Kubernetes
-                                 mode, which is not built yet — accepted and validated now)
+                                (Clovisor's Redis configuration keys; today the decoder reads
+                                 its plugins there: hash clovisor_proto_cfg, channel
+                                 clovisor_proto_plugin_cfg_chan; Redis down = flag plugins only)
   --partitions <n>              CLOVISOR_PARTITIONS     3  (for topics this creates)
   --log-level debug|info|warn|error  CLOVISOR_LOG_LEVEL info
+`;
+
+const PLUGIN_FLAGS = `
+Decoder plugins (docs/plugins.md):
+  --plugin <protocol>=<module path> CLOVISOR_PLUGINS (comma-separated)
+        an ES module decoding <protocol> in its own worker thread, repeatable; flows whose port
+        name is <protocol> (or one of the plugin's portNames/ports) go to it. A plugin that
+        throws, hangs (2 s) or runs out of memory (64 MiB) fails that batch only: the batch goes
+        to clovisor.deadletter.v1 (PLUGIN_ERROR/TIMEOUT/MEMORY). Redis entries win over flags.
 `;
 
 const CAPTURE_FLAGS = `
@@ -38,6 +48,7 @@ Commands:
   export     clovisor.spans.v1 -> OTLP (Jaeger); commits offsets only once the backend accepted
   stack      up|status|down: the local stack of real servers (Kafka, Redis, Jaeger)
   demo       the whole pipeline on two demo pods, with the spans it finds in Jaeger
+  pcap       decode|import <file>: a .pcap/.pcapng file offline, or into clovisor.segments.v1
 
 Quick start:  npm run demo        Tests:  npm test
 Docs: README.md, docs/`,
@@ -51,7 +62,7 @@ flush, commit and exit 0.
 
 Example:
   sudo clovisor run --interface veth-front=frontend --interface veth-back=backend --port 8080=http
-${CAPTURE_FLAGS}${PIPELINE_FLAGS}`,
+${CAPTURE_FLAGS}${PLUGIN_FLAGS}${PIPELINE_FLAGS}`,
 
   capture: `Usage: clovisor capture --interface <ifname>[=<service>] ... --port <port>=<protocol> ... [flags]
 
@@ -66,7 +77,7 @@ ${CAPTURE_FLAGS}${PIPELINE_FLAGS}`,
 Consumes clovisor.segments.v1 (group clovisor-decoder), reassembles TCP by sequence number and
 parses HTTP/1.x into request/response transactions on clovisor.transactions.v1. Records it cannot
 decode go to clovisor.deadletter.v1.
-${PIPELINE_FLAGS}`,
+${PLUGIN_FLAGS}${PIPELINE_FLAGS}`,
 
   correlate: `Usage: clovisor correlate [flags]
 
@@ -81,6 +92,36 @@ Consumes clovisor.spans.v1 (group clovisor-exporter) and sends the spans over OT
 OTLP backend. Offsets are committed only after the backend accepted a batch; while it is down the
 exporter retries with backoff and nothing is lost.
 ${PIPELINE_FLAGS}`,
+
+  pcap: `Usage: clovisor pcap decode <file.pcap|file.pcapng> [--format ndjson|table] [--port <port>=<protocol> ...] [--node <name>]
+                                   [--plugin <protocol>=<module> ...]
+       clovisor pcap import <file> [--port <port>=<protocol> ...] [--node <name>] [--brokers <host:port,...>]
+                                   [--topic <name>] [--partitions <n>]
+
+decode  reads the capture (classic pcap or pcapng; Ethernet, Linux cooked, raw IP, loopback) and
+        runs the decoder's core on it — TCP reassembly, then the protocol of each flow: the
+        --port rule of its server port, else recognised from its first bytes. Needs no Kafka.
+        --format ndjson (default): one JSON object per transaction, in request start order:
+          id flowId messageIndex protocol transport node interfaceName client{address,port}
+          server{address,port} startNs endNs durationNs complete requestBytes responseBytes notes
+          and the protocol's fields at top level: HTTP method target path status version;
+          gRPC service method grpcStatus grpcMessage (httpMethod); DNS name type rcode answers;
+          Redis command replyType error; PostgreSQL query tag error; Kafka apiName apiVersion
+          topics errorCode clientId; plugins their attributes (attr.<name> if a name is taken).
+          startNs/endNs are epoch nanoseconds as JSON strings of digits (they exceed 2^53).
+        --format table: time (UTC), protocol, client -> server, summary, status, duration.
+        --plugin: decoder plugins as for \`clovisor decode\` (flag or CLOVISOR_PLUGINS; not Redis);
+          --port <port>=<plugin protocol> routes that port's flows to the plugin.
+        Ends with one line of counters on stderr (packets, flows, transactions, gaps, invalid
+        frames, resyncs, bytes skipped, ...).
+import  publishes the file's segment batches to --topic (default clovisor.segments.v1, created
+        with --partitions when missing) in Avro, key = flow id, exactly as \`clovisor capture\`
+        would have; \`clovisor decode\` and the later stages then process them as live traffic.
+        Prints how many batches, segments and flows were published.
+
+--port, --node, --brokers, --partitions: as for \`clovisor run\` (CLOVISOR_PORTS, CLOVISOR_NODE_NAME,
+CLOVISOR_BROKERS, CLOVISOR_PARTITIONS). Exit codes: 0 done, 2 bad flags or unreadable file,
+1 not a capture file or Kafka unreachable.`,
 
   demo: `Usage: clovisor demo [--requests <n>] [--keep]
 

@@ -1,8 +1,9 @@
 import { ClovisorError } from '@clovisor/core';
 import { HELP } from './help.js';
-import { stackCommand } from './commands/stack.js';
-import { stagesCommand, type StageName } from './commands/stages.js';
-import { demoCommand } from './commands/demo.js';
+import type { StageName } from './commands/stages.js';
+
+// Commands are imported when used: loading every stage (Kafka, OTLP, the addon) for `--help`
+// or `pcap decode` would cost most of a second.
 
 const STAGE_COMMANDS: Record<string, StageName[]> = {
   run: ['capture', 'decode', 'correlate', 'export'],
@@ -23,14 +24,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write('clovisor 0.1.0\n');
     return 0;
   }
-  if (command === 'stack') return stackCommand(rest);
-  if (command === 'demo') return demoCommand(rest);
+  if (command === 'stack') return (await import('./commands/stack.js')).stackCommand(rest);
+  if (command === 'demo') return (await import('./commands/demo.js')).demoCommand(rest);
+  if (command === 'pcap') return (await import('./commands/pcap.js')).pcapCommand(rest);
   const stages = STAGE_COMMANDS[command];
   if (!stages) {
     process.stderr.write(`clovisor: unknown command "${command}"; run clovisor --help\n`);
     return 2;
   }
-  return stagesCommand(command, stages, rest);
+  return (await import('./commands/stages.js')).stagesCommand(command, stages, rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -18,3 +18,14 @@ export {
 } from './io/pcap/index.js';
 export { benchHttp1 } from './bench/http1-throughput.js';
 export { DecoderStage } from './io/kafka-stage.js';
+export type { DecoderPluginOptions } from './io/kafka-stage.js';
+export {
+  DEFAULT_PLUGIN_LIMITS, PluginError, type PluginProtocol, type PluginFields, type PluginLimits, type PluginSpec,
+  type PluginFailureCode, type DropCounts,
+} from './plugins/types.js';
+export { PluginHost, type PluginHostStats, type PluginInfo } from './plugins/host.js';
+export type { CallResult, SlotCounters } from './plugins/slot.js';
+export { PluginConfigWatcher, PLUGIN_CONFIG_KEY, PLUGIN_RELOAD_CHANNEL, type PluginConfigWatcherOptions, type PluginConfigWatcherStats } from './plugins/redis-config.js';
+export { parsePluginSpec, mergePluginSpecs } from './plugins/spec.js';
+export { checkPluginModule } from './plugins/load.js';
+export { benchHttp2 } from './bench/http2-throughput.js';

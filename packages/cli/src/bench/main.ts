@@ -2,8 +2,9 @@
 // bench/results/latest.json as {"<name>": {"value": <number>, "unit": "<unit>"}}.
 import { fileURLToPath } from 'node:url';
 import { stackUp } from '@clovisor/stack';
-import { benchHttp1 } from '@clovisor/decoder';
+import { benchHttp1, benchHttp2 } from '@clovisor/decoder';
 import { benchCaptureOverhead } from './capture-overhead.js';
+import { benchIdleFlowMemory } from './idle-flow-memory.js';
 import { printTable, writeResults, type BenchResults } from './results.js';
 
 const RESULTS = fileURLToPath(new URL('../../../../bench/results/latest.json', import.meta.url));
@@ -14,6 +15,13 @@ const results: BenchResults = {};
 process.stderr.write('bench: decoder HTTP/1.1 throughput on a recorded segment stream …\n');
 const decoder = await benchHttp1();
 results['decoder_http1_transactions_per_s'] = { value: decoder.transactionsPerSecond, unit: 'transactions/s' };
+
+process.stderr.write('bench: decoder HTTP/2 (gRPC) throughput on a recorded segment stream …\n');
+const http2 = await benchHttp2();
+results['decoder_http2_transactions_per_s'] = { value: http2.transactionsPerSecond, unit: 'transactions/s' };
+
+process.stderr.write('bench: decoder memory per idle HTTP/1 flow (20,000 flows, first partial request each) …\n');
+results['decoder_idle_flow_bytes'] = { value: benchIdleFlowMemory(20_000).bytesPerFlow, unit: 'bytes/flow' };
 
 process.stderr.write(`bench: HTTP through a veth, untraced vs traced (${rounds} rounds of ${seconds} s each) …\n`);
 const stack = await stackUp({ log: (line) => process.stderr.write(`stack: ${line}\n`) });
