@@ -28,9 +28,9 @@ Capture (flag, environment, default):
         an interface to trace, repeatable; usually a pod's host-side veth. <service> names
         the pod's service (span resource service.name); without it the interface name is used.
   --port <port>=<protocol>          CLOVISOR_PORTS (comma-separated)
-        a server port to trace and its protocol, repeatable (http is decoded today; the
-        other names — http2 grpc dns redis postgres mysql kafka mqtt mongo tcp tls udp — are
-        captured and published, and decoded as their decoders land).
+        a server port to trace and its protocol, repeatable. Decoded: http, http2, grpc,
+        dns (UDP and TCP), redis, postgres, kafka; mysql mqtt mongo tcp tls udp are captured
+        and published (decode them with a plugin, see docs/plugins.md).
   --snaplen <bytes>                 CLOVISOR_SNAPLEN    4096 (64-8192): payload bytes copied per packet
   --node <name>                     CLOVISOR_NODE_NAME or NODE_NAME, else the host name
 `;
@@ -43,7 +43,7 @@ Usage: clovisor <command> [flags]      (every command takes --help)
 Commands:
   run        capture + decode + correlate + export in one process (one node, local use)
   capture    attach eBPF to interfaces, publish segments to clovisor.segments.v1
-  decode     clovisor.segments.v1 -> TCP reassembly, HTTP/1.x -> clovisor.transactions.v1
+  decode     clovisor.segments.v1 -> TCP reassembly, protocol parsers -> clovisor.transactions.v1
   correlate  clovisor.transactions.v1 -> trace context, spans -> clovisor.spans.v1
   export     clovisor.spans.v1 -> OTLP (Jaeger); commits offsets only once the backend accepted
   stack      up|status|down: the local stack of real servers (Kafka, Redis, Jaeger)
@@ -75,7 +75,8 @@ ${CAPTURE_FLAGS}${PIPELINE_FLAGS}`,
   decode: `Usage: clovisor decode [flags]
 
 Consumes clovisor.segments.v1 (group clovisor-decoder), reassembles TCP by sequence number and
-parses HTTP/1.x into request/response transactions on clovisor.transactions.v1. Records it cannot
+parses HTTP/1.x, HTTP/2 + gRPC, DNS, Redis, PostgreSQL, Kafka (and plugin protocols) into
+request/response transactions on clovisor.transactions.v1. Records it cannot
 decode go to clovisor.deadletter.v1.
 ${PLUGIN_FLAGS}${PIPELINE_FLAGS}`,
 
