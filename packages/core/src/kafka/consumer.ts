@@ -48,7 +48,7 @@ export class StageConsumer implements Component {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         const records: ConsumedRecord[] = batch.messages.map((m) => ({
           topic: batch.topic,
           partition: batch.partition,
@@ -71,6 +71,9 @@ export class StageConsumer implements Component {
             await heartbeat().catch(() => undefined);
           }
         }
+        // resolve (KafkaJS's fetch position) and commit (the group's position) together: without
+        // the resolve, the batch after the first retry is fetched and handled a second time
+        resolveOffset(batch.lastOffset());
         const next = (BigInt(batch.lastOffset()) + 1n).toString();
         await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
         await heartbeat();
