@@ -13,7 +13,11 @@
 //                                         the parser accounted into its state (a message head, body
 //                                         bytes counted, never stored); the driver drops them and
 //                                         the frame keeps growing until success
-//                        invalid          not this protocol here; the driver resyncs and counts
+//                        invalid          not this protocol here; the driver resyncs and counts.
+//                                         `absorbed` (optional): bytes before the bad spot that the
+//                                         parser walked and accounted into the frame in progress;
+//                                         the frame takes them (and is cut short there), so the
+//                                         resync starts at the bad spot instead of re-walking them
 //                        ignored          a valid frame nobody needs (`consumed` bytes dropped)
 //                        end-of-stream    the connection stopped speaking this protocol
 //                                         (Upgrade, CONNECT tunnel); the rest is not parsed
@@ -34,7 +38,7 @@ export type Direction = 'request' | 'response';
 export type ParseResult<F> =
   | { kind: 'success'; frame: F; consumed: number }
   | { kind: 'needs-more-data'; absorbed: number }
-  | { kind: 'invalid'; reason: string }
+  | { kind: 'invalid'; reason: string; absorbed?: number }
   | { kind: 'ignored'; consumed: number }
   | { kind: 'end-of-stream' };
 

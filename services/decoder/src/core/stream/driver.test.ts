@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { http1 } from '../../protocols/http1/index.js';
-import type { Framed } from '../../protocols/protocol.js';
+import type { Framed, Protocol } from '../../protocols/protocol.js';
 import type { Http1Message } from '../../protocols/http1/types.js';
 import { DEFAULT_DRIVER_LIMITS, newDriverCounters } from './types.js';
 import { DirectionDriver } from './driver.js';
@@ -60,4 +60,36 @@ test('the end of the stream cuts a frame in progress short, and ends close-delim
   res.d.data(Buffer.from('HTTP/1.0 200 OK\r\n\r\nuntil the close'), 1, 1n);
   res.d.end('fin');
   assert.deepEqual([res.frames[0]?.partial, res.frames[0]?.frame.bodyBytes], [false, 15]);
+});
+
+test("'invalid' with absorbed bytes: they end the frame in progress, the resync starts at the bad spot", () => {
+  // A toy protocol: a frame is a run of 'a' ended by ';', walked whole; any other byte is bad.
+  let calls = 0;
+  const toy: Protocol<number, { n: number }> = {
+    name: 'redis', portNames: [], detect: () => false, newState: () => ({ n: 0 }),
+    findFrameBoundary: (_d, buf, from) => buf.indexOf(0x61, from),
+    parseFrame(_d, buf, s) {
+      calls++;
+      let pos = 0;
+      while (pos < buf.length && buf[pos] === 0x61) pos++;
+      if (pos === buf.length) { s.n += pos; return { kind: 'needs-more-data', absorbed: pos }; }
+      if (buf[pos] === 0x3b) { const frame = s.n + pos; s.n = 0; return { kind: 'success', frame, consumed: pos + 1 }; }
+      s.n += pos;
+      return { kind: 'invalid', reason: 'not a', absorbed: pos };
+    },
+    absorbGap: () => 0,
+    abandon(_d, _buf, s) { const n = s.n; s.n = 0; return n > 0 ? n : null; },
+    stitch: () => ({ transactions: [], leftover: { requests: [], responses: [] }, orphanResponses: 0 }),
+    describe: () => ({}),
+  };
+  const frames: Framed<number>[] = [];
+  const counters = newDriverCounters();
+  const d = new DirectionDriver<number, { n: number }>('request', (f) => frames.push(f), counters, DEFAULT_DRIVER_LIMITS);
+  d.start(toy, toy.newState(), false);
+  d.data(Buffer.from(`${'a'.repeat(10_000)}x;aa;`), 1, 1n);
+  // Without `absorbed`, each of the 10000 'a' would be a resync point walked to the 'x' again.
+  assert.ok(calls <= 3, `${calls} parseFrame calls`);
+  assert.deepEqual(frames.map((f) => [f.frame, f.wireBytes, f.partial, f.afterResync, f.notes]),
+    [[10_000, 10_000, true, false, ['cut short: invalid (not a)']], [2, 3, false, true, []]]);
+  assert.deepEqual([counters.invalidFrames, counters.resyncs, counters.bytesSkipped], [1, 1, 2]);
 });

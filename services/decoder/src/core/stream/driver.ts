@@ -168,6 +168,12 @@ export class DirectionDriver<F, S> implements ChunkSink {
           this.frameStart = -1;
           break;
         case 'invalid':
+          // Bytes the parser already walked and accounted belong to the frame in progress (cut
+          // short just below): resyncing inside them would re-walk them once per false start.
+          if (r.absorbed !== undefined && r.absorbed > 0) {
+            if (this.frameStart < 0) this.beginFrame();
+            this.consume(Math.min(r.absorbed, this.buf.length));
+          }
           this.invalid(r.reason);
           break;
         case 'end-of-stream': {

@@ -20,13 +20,15 @@ export function detect(bytes: Buffer, _portHint: number | null): boolean {
   return bytes.length >= 8 && parseStatusLine(bytes, bytes.length).kind !== 'invalid';
 }
 
+const FIRST_BYTES = new Set(METHODS.map((m) => m[0] as number));
+
+/** The first method start at or after `from`. One forward scan: an indexOf per method would
+ * search to the end of the buffer for the absent ones at every rejected candidate (quadratic). */
 function nextMethod(buf: Buffer, from: number): number {
-  let best = -1;
-  for (const m of METHODS) {
-    const i = buf.indexOf(m, from);
-    if (i >= 0 && (best < 0 || i < best)) best = i;
+  for (let at = from; at < buf.length; at++) {
+    if (FIRST_BYTES.has(buf[at] as number) && startsWithMethod(buf, at)) return at;
   }
-  return best;
+  return -1;
 }
 
 export function findFrameBoundary(direction: Direction, buf: Buffer, from: number): number {

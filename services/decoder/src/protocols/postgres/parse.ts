@@ -61,7 +61,9 @@ export function parseFrame(direction: Direction, buf: Buffer, state: PgState, _a
     }
     const h = checkHeader(direction, buf, pos);
     if (h.kind === 'more') return more(pos);
-    if (h.kind === 'invalid') return h;
+    // The messages walked before the bad header are the cycle's: hand them over with the
+    // verdict, or the driver's resync would re-walk them from each DataRow inside them.
+    if (h.kind === 'invalid') return pos > 0 ? { kind: 'invalid', reason: h.reason, absorbed: pos } : h;
     state.startupDone = true; // typed messages: the startup phase is over (or was not captured)
     if (d.frame === null) {
       if (isBetweenCycles(direction, h.type, state)) return ignore(d, buf, h.length);
@@ -76,7 +78,7 @@ export function parseFrame(direction: Direction, buf: Buffer, state: PgState, _a
     const ends = direction === 'request'
       ? onRequestMessage(h.type, view, need < body, d.frame, state)
       : onResponseMessage(h.type, view, body, d.frame, state);
-    if (ends === 'invalid') return { kind: 'invalid', reason: `malformed '${h.type}' message` };
+    if (ends === 'invalid') return { kind: 'invalid', reason: `malformed '${h.type}' message`, absorbed: pos };
     d.frame.messages++;
     pos = bodyStart + need;
     d.skip = body - need;
