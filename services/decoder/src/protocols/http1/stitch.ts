@@ -5,6 +5,7 @@
 // requests skipped over lost theirs. Interim (1xx) responses are notes on the final one's pair.
 import type { Exchange, Framed, ProtocolFields, StitchResult } from '../protocol.js';
 import type { Http1Message } from './types.js';
+import { inOrderOwner } from '../in-order.js';
 
 type F = Framed<Http1Message>;
 
@@ -27,11 +28,7 @@ export function stitch(requests: F[], responses: F[], final: boolean): StitchRes
   for (; k < responses.length; k++) {
     const res = responses[k] as F;
     if (res.frame.interim) { interim.push(res); continue; }
-    let j = -1;
-    if (ri < requests.length && (requests[ri] as F).startNs <= res.startNs) {
-      j = ri;
-      if (res.afterResync) while (j + 1 < requests.length && (requests[j + 1] as F).startNs <= res.startNs) j++;
-    }
+    const j = inOrderOwner(requests, ri, res);
     if (j < 0) {
       if (ri >= requests.length && !final) break; // its request may still be arriving
       orphanResponses += 1 + interim.length;

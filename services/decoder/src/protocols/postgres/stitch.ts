@@ -5,6 +5,7 @@
 // answered by no message (the server closes): it becomes a transaction on its own.
 import type { Exchange, Framed, ProtocolFields, StitchResult } from '../protocol.js';
 import { PG_LIMITS, type PgFrame } from './types.js';
+import { inOrderOwner } from '../in-order.js';
 
 type F = Framed<PgFrame>;
 
@@ -37,11 +38,7 @@ export function stitch(requests: F[], responses: F[], final: boolean): StitchRes
   for (; k < responses.length; k++) {
     takeCancels();
     const res = responses[k] as F;
-    let j = -1;
-    if (ri < requests.length && (requests[ri] as F).startNs <= res.startNs) {
-      j = ri;
-      if (res.afterResync) while (j + 1 < requests.length && (requests[j + 1] as F).startNs <= res.startNs) j++;
-    }
+    const j = inOrderOwner(requests, ri, res);
     if (j < 0) {
       if (ri >= requests.length && !final) break; // its request may still be arriving
       orphanResponses++;

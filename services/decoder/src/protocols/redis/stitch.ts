@@ -5,6 +5,7 @@
 // command that started before it, and the commands skipped over lost theirs.
 import type { Exchange, Framed, ProtocolFields, StitchResult } from '../protocol.js';
 import type { RedisFrame } from './types.js';
+import { inOrderOwner } from '../in-order.js';
 
 type F = Framed<RedisFrame>;
 
@@ -27,11 +28,7 @@ export function stitch(requests: F[], responses: F[], final: boolean): StitchRes
   let orphanResponses = 0;
   for (; k < responses.length; k++) {
     const res = responses[k] as F;
-    let j = -1;
-    if (ri < requests.length && (requests[ri] as F).startNs <= res.startNs) {
-      j = ri;
-      if (res.afterResync) while (j + 1 < requests.length && (requests[j + 1] as F).startNs <= res.startNs) j++;
-    }
+    const j = inOrderOwner(requests, ri, res);
     if (j < 0) {
       if (ri >= requests.length && !final) break; // its command may still be arriving
       orphanResponses++;
