@@ -9,9 +9,8 @@ import {
 
 // Kafka refuses a partition's record batch above message.max.bytes (1 MiB by default).
 // Loopback captures carry up to 64 KiB per segment, so a 64-segment batch can exceed it:
-// batches are split at RECORD_PAYLOAD_MAX, and one send carries at most SEND_BYTES_MAX.
+// batches are split at RECORD_PAYLOAD_MAX (the producer keeps each request under the broker's limit).
 const RECORD_PAYLOAD_MAX = 512 * 1024;
-const SEND_BYTES_MAX = 768 * 1024;
 
 export interface ImportSummary {
   batches: number;
@@ -63,22 +62,16 @@ export async function importBatches(batches: SegmentBatch[], brokers: string[], 
   const codec = codecs().segments;
   const summary: ImportSummary = { batches: 0, segments: 0, flows: new Set(batches.map((b) => b.flowId)).size, bytes: 0 };
   try {
-    let pending: OutgoingRecord[] = [];
-    let pendingBytes = 0;
+    // the producer splits the send into requests the broker accepts
+    const records: OutgoingRecord[] = [];
     for (const part of batches.flatMap(splitBatch)) {
       const value = codec.encode(part);
-      if (pending.length > 0 && pendingBytes + value.length > SEND_BYTES_MAX) {
-        await producer.send(topic, pending);
-        pending = [];
-        pendingBytes = 0;
-      }
-      pending.push({ key: part.flowId, value });
-      pendingBytes += value.length;
+      records.push({ key: part.flowId, value });
       summary.batches++;
       summary.segments += part.segments.length;
       summary.bytes += value.length;
     }
-    await producer.send(topic, pending);
+    await producer.send(topic, records);
   } finally {
     await producer.stop();
   }

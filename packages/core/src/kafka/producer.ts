@@ -1,11 +1,48 @@
 import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Component } from '../component.js';
 import type { Logger } from '../logger.js';
-import { UnavailableError, errorMessage } from '../errors.js';
+import { ClovisorError, UnavailableError, errorMessage } from '../errors.js';
 
 export interface OutgoingRecord {
   key: string;
   value: Buffer;
+}
+
+// A broker accepts record batches up to message.max.bytes (1 MiB by default), so one send is
+// split into requests well under it, and a single record that cannot fit is refused up front
+// (retrying it would block its partition forever).
+export const MAX_REQUEST_BYTES = 768 * 1024;
+export const MAX_RECORD_BYTES = 900 * 1024;
+const RECORD_OVERHEAD_BYTES = 64;
+
+export function recordBytes(record: OutgoingRecord): number {
+  return record.value.length + Buffer.byteLength(record.key) + RECORD_OVERHEAD_BYTES;
+}
+
+export class RecordTooLargeError extends ClovisorError {
+  constructor(topic: string, bytes: number) {
+    super('KAFKA_RECORD_TOO_LARGE', `a record of ${bytes} bytes for ${topic} exceeds the ${MAX_RECORD_BYTES}-byte limit per record`);
+    this.name = 'RecordTooLargeError';
+  }
+}
+
+/** Splits records into runs whose total size stays under MAX_REQUEST_BYTES, keeping order. */
+export function splitBySize(records: OutgoingRecord[], maxBytes = MAX_REQUEST_BYTES): OutgoingRecord[][] {
+  const chunks: OutgoingRecord[][] = [];
+  let chunk: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = recordBytes(record);
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(record);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 }
 
 export interface ProducerStats {
@@ -39,17 +76,24 @@ export class RecordProducer implements Component {
     this.started = true;
   }
 
+  /** Sends in order, in requests under the broker's size limit; resolves once all are written. */
   async send(topic: string, records: OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
+    for (const record of records) {
+      const bytes = recordBytes(record);
+      if (bytes > MAX_RECORD_BYTES) throw new RecordTooLargeError(topic, bytes);
+    }
     const began = Date.now();
     try {
-      await this.producer.send({
-        topic,
-        acks: -1,
-        compression: CompressionTypes.None,
-        messages: records.map((r) => ({ key: r.key, value: r.value })),
-      });
-      this.counters.sent += records.length;
+      for (const chunk of splitBySize(records)) {
+        await this.producer.send({
+          topic,
+          acks: -1,
+          compression: CompressionTypes.None,
+          messages: chunk.map((r) => ({ key: r.key, value: r.value })),
+        });
+        this.counters.sent += chunk.length;
+      }
       this.counters.lastSendLatencyMs = Date.now() - began;
     } catch (err) {
       this.counters.sendErrors += 1;

@@ -5,7 +5,7 @@ import { Topics } from '../topics.js';
 import { errorMessage } from '../errors.js';
 import { deadLetterFor } from '../deadletter.js';
 import { StageConsumer, type ConsumedRecord } from './consumer.js';
-import type { OutgoingRecord, RecordProducer } from './producer.js';
+import { MAX_RECORD_BYTES, RecordTooLargeError, recordBytes, type OutgoingRecord, type RecordProducer } from './producer.js';
 
 // The shell shared by the stages that turn one topic into another (decoder, correlator):
 // consume → decode → pure core → produce, commit only after the output is in Kafka. A record
@@ -85,11 +85,12 @@ export class TransformStage<I> implements Component {
         // Records are processed one after the other even when process is async: flow state
         // depends on the order of a partition's records.
         const out = await this.o.process(this.o.decode(record.value));
-        if (Array.isArray(out)) outputs.push(...out);
-        else {
-          outputs.push(...out.records);
-          if (out.deadLetter !== undefined) failure = out.deadLetter;
-        }
+        const produced = Array.isArray(out) ? out : out.records;
+        const oversized = produced.find((r) => recordBytes(r) > MAX_RECORD_BYTES);
+        // an output Kafka would refuse would block the partition: the input goes to the dead letters
+        if (oversized) failure = new RecordTooLargeError(this.o.outputTopic, recordBytes(oversized));
+        else outputs.push(...produced);
+        if (!Array.isArray(out) && out.deadLetter !== undefined) failure = out.deadLetter;
       } catch (err) {
         failure = err;
       }
