@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { StackEndpoints } from '@clovisor/stack';
 import { Lab, type Pod } from '../lab/pods.js';
 import { startClovisor } from '../lab/pipeline-process.js';
+import { isolatedTopics } from '../lab/isolated-topics.js';
 import type { BenchResults } from './results.js';
 
 const SERVER = fileURLToPath(new URL('../lab/http-server.js', import.meta.url));
@@ -30,6 +31,7 @@ async function load(client: Pod, server: Pod, seconds: number): Promise<LoadResu
  */
 export async function benchCaptureOverhead(stack: StackEndpoints, seconds: number, rounds: number): Promise<BenchResults> {
   const lab = new Lab();
+  const cleanups: Array<() => Promise<void>> = [];
   try {
     const front = await lab.addPod('front');
     const back = await lab.addPod('back');
@@ -40,7 +42,10 @@ export async function benchCaptureOverhead(stack: StackEndpoints, seconds: numbe
     const captureOnly: LoadResult[] = [];
     const fullPipeline: LoadResult[] = [];
     const interfaces = ['--interface', `${front.hostInterface}=frontend`, '--interface', `${back.hostInterface}=backend`, '--port', `${PORT}=http`];
-    const env = { ...process.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_OTLP_ENDPOINT: stack.otlpHttp };
+    // the capture-only rounds publish without consuming: their backlog goes with these topics
+    const topics = isolatedTopics(stack.brokers, 'bench');
+    cleanups.push(() => topics.remove());
+    const env = { ...topics.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_OTLP_ENDPOINT: stack.otlpHttp };
     for (let round = 0; round < rounds; round++) {
       untraced.push(await load(front, back, seconds));
       for (const [command, results] of [['capture', captureOnly], ['run', fullPipeline]] as const) {
@@ -64,5 +69,6 @@ export async function benchCaptureOverhead(stack: StackEndpoints, seconds: numbe
     };
   } finally {
     await lab.destroy();
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
   }
 }

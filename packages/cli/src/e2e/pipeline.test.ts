@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { stackUp, type StackEndpoints } from '@clovisor/stack';
 import { Lab, type Pod } from '../lab/pods.js';
 import { startClovisor, type PipelineProcess } from '../lab/pipeline-process.js';
+import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
 import { waitForTrace, tag, serviceOf, type JaegerSpan } from '../lab/jaeger-query.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('../lab/http-server.js', import.meta.url));
@@ -19,6 +20,7 @@ let lab: Lab;
 let front: Pod;
 let back: Pod;
 let pipeline: PipelineProcess;
+let topics: IsolatedTopics;
 let pipelineExit: number | string | undefined;
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -30,6 +32,7 @@ async function curl(pod: Pod, args: string[]): Promise<string> {
 
 before(async () => {
   stack = await stackUp({ log: () => undefined });
+  topics = isolatedTopics(stack.brokers, 'e2e-http');
   lab = new Lab();
   front = await lab.addPod('front');
   back = await lab.addPod('back');
@@ -40,13 +43,14 @@ before(async () => {
   });
   pipeline = await startClovisor(
     ['run', '--interface', `${front.hostInterface}=frontend`, '--interface', `${back.hostInterface}=backend`, '--port', `${PORT}=http`],
-    { ...process.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_OTLP_ENDPOINT: stack.otlpHttp },
+    { ...topics.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_OTLP_ENDPOINT: stack.otlpHttp },
   );
 });
 
 after(async () => {
   if (pipeline && pipelineExit === undefined) await pipeline.stop();
   await lab?.destroy();
+  await topics?.remove();
 });
 
 function byKind(spans: JaegerSpan[], kind: 'server' | 'client'): JaegerSpan {
@@ -77,8 +81,6 @@ test('a request with traceparent becomes a CLIENT and a SERVER span in its trace
     assert.equal(tag(span, 'client.address'), front.address);
     assert.ok(Number(tag(span, 'client.port')) > 1024);
     assert.equal(tag(span, 'http.request.header.x-request-id'), 'e2e-req-1');
-    const parent = span.references.find((r) => r.refType === 'CHILD_OF');
-    assert.equal(parent?.spanID, parentId, 'the span is a child of the span id sent in traceparent');
     // first request byte -> last response byte: covers the 400 ms the server waited
     assert.ok(span.duration >= 400_000, `duration ${span.duration} µs should cover the server's 400 ms`);
     assert.ok(span.duration < 5_000_000, `duration ${span.duration} µs is implausibly long`);
@@ -86,6 +88,10 @@ test('a request with traceparent becomes a CLIENT and a SERVER span in its trace
   assert.equal(serviceOf(trace, server), 'backend');
   assert.equal(serviceOf(trace, client), 'frontend');
   assert.notEqual(server.spanID, client.spanID);
+  // both ends of the connection are captured: caller's span → CLIENT network span → SERVER network span
+  const parentOf = (span: JaegerSpan) => span.references.find((r) => r.refType === 'CHILD_OF')?.spanID;
+  assert.equal(parentOf(client), parentId, 'the CLIENT span is a child of the span id sent in traceparent');
+  assert.equal(parentOf(server), client.spanID, 'the SERVER span is a child of the CLIENT span (joined by connection and TCP sequence)');
   // the span starts when the request was on the wire, not when it was built
   assert.ok(Math.abs(server.startTime - client.startTime) < 1_000_000, 'both ends saw the request within a second');
 });
@@ -101,10 +107,11 @@ test('B3 headers (multi and single) put the spans in the caller\'s trace', async
   for (const [traceId, spanId, path] of [[multiTrace, multiSpan, '/b3-multi'], [singleTrace, singleSpan, '/b3-single']] as const) {
     const trace = await waitForTrace(stack.jaegerQuery, traceId, 2, 60_000);
     assert.ok(trace, `trace ${traceId} (${path}) never reached Jaeger`);
-    for (const span of trace.spans) {
-      assert.equal(tag(span, 'url.path'), path);
-      assert.equal(span.references.find((r) => r.refType === 'CHILD_OF')?.spanID, spanId);
-    }
+    for (const span of trace.spans) assert.equal(tag(span, 'url.path'), path);
+    const client = byKind(trace.spans, 'client');
+    const server = byKind(trace.spans, 'server');
+    assert.equal(client.references.find((r) => r.refType === 'CHILD_OF')?.spanID, spanId, 'CLIENT span: child of the B3 span id');
+    assert.equal(server.references.find((r) => r.refType === 'CHILD_OF')?.spanID, client.spanID, 'SERVER span: child of the CLIENT span');
   }
 });
 

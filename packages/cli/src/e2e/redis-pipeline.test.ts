@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { stackUp, type StackEndpoints } from '@clovisor/stack';
 import { Lab, type Pod } from '../lab/pods.js';
 import { startClovisor, type PipelineProcess } from '../lab/pipeline-process.js';
+import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
 import { tag, serviceOf, type JaegerTrace } from '../lab/jaeger-query.js';
 
 let stack: StackEndpoints;
@@ -12,10 +13,12 @@ let lab: Lab;
 let client: Pod;
 let server: Pod;
 let pipeline: PipelineProcess;
+let topics: IsolatedTopics;
 const startedUs = Date.now() * 1000;
 
 before(async () => {
   stack = await stackUp({ log: () => undefined });
+  topics = isolatedTopics(stack.brokers, 'e2e-redis');
   lab = new Lab();
   client = await lab.addPod('app');
   server = await lab.addPod('cache');
@@ -30,13 +33,14 @@ before(async () => {
   });
   pipeline = await startClovisor(
     ['run', '--interface', `${client.hostInterface}=app`, '--interface', `${server.hostInterface}=cache`, '--port', '6379=redis'],
-    { ...process.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_OTLP_ENDPOINT: stack.otlpHttp },
+    { ...topics.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_OTLP_ENDPOINT: stack.otlpHttp },
   );
 });
 
 after(async () => {
   await pipeline?.stop();
   await lab?.destroy();
+  await topics?.remove();
 });
 
 async function findTraces(service: string, operation: string, timeoutMs: number): Promise<JaegerTrace[]> {

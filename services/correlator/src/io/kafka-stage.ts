@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { Topics, TransformStage, codecs, type Logger, type RecordProducer, type Transaction } from '@clovisor/core';
+import { Topics, TransformStage, stageGroupId, codecs, type Logger, type RecordProducer, type SpanRecord, type Transaction } from '@clovisor/core';
 import { Correlator, type CorrelatorOptions } from '../core/correlator.js';
 import { spanKey } from '../core/keys.js';
 
@@ -10,13 +10,20 @@ export class CorrelatorStage extends TransformStage<Transaction> {
   constructor(kafka: Kafka, producer: RecordProducer, log: Logger, options: CorrelatorOptions = {}) {
     const correlator = new Correlator(options);
     const { transactions, spans } = codecs();
+    const encode = (out: SpanRecord[]) => out.map((span) => ({ key: spanKey(span), value: spans.encode(span) }));
+    // SERVER spans waiting for their CLIENT capture are released by the capture clock while
+    // transactions flow; when traffic is quiet this tick releases them (after 1-2 intervals).
+    // A crash loses the spans waiting at that moment: their input offsets are committed.
+    const holdMs = options.serverHoldMs ?? 2_000;
     super(kafka, producer, {
       name: 'correlator',
-      groupId: 'clovisor-correlator',
+      groupId: stageGroupId('correlator'),
       inputTopic: Topics.transactions,
       outputTopic: Topics.spans,
       decode: (value) => transactions.decode(value),
-      process: (tx) => correlator.process(tx).map((span) => ({ key: spanKey(span), value: spans.encode(span) })),
+      process: (tx) => encode(correlator.process(tx)),
+      ...(holdMs > 0 && options.joinConnections !== false ? { tick: { intervalMs: Math.max(holdMs, 100), run: () => encode(correlator.tick()) } } : {}),
+      flush: () => encode(correlator.flush()),
     }, log);
     this.correlator = correlator;
   }

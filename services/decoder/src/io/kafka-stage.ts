@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { Topics, TransformStage, codecs, type Logger, type ProcessOutput, type RecordProducer, type SegmentBatch, type Transaction } from '@clovisor/core';
+import { Topics, TransformStage, stageGroupId, codecs, type Logger, type ProcessOutput, type RecordProducer, type SegmentBatch, type Transaction } from '@clovisor/core';
 import { transactionKey } from '@clovisor/correlator';
 import { FlowDecoder, type FlowDecoderOptions } from '../core/decoder.js';
 import { PluginHost, type PluginHostStats } from '../plugins/host.js';
@@ -20,7 +20,7 @@ export interface DecoderPluginOptions {
 
 /**
  * clovisor.segments.v1 → TCP reassembly + protocol parsers → clovisor.transactions.v1
- * (key: x-request-id, else trace id, else flow id). Idle flows are flushed every second.
+ * (key: x-request-id, else trace id, else the connection). Idle flows are flushed every second.
  * Flow state lives in memory: after a restart, flows already in progress resume mid-stream
  * (the reassembler resyncs on the next message), so their first transaction may be partial.
  * Flows routed to a plugin (by port name hint or server port) are decoded in that plugin's
@@ -39,7 +39,7 @@ export class DecoderStage extends TransformStage<SegmentBatch> {
     const encode = (txs: Transaction[]) => txs.map((tx) => ({ key: transactionKey(tx), value: transactions.encode(tx) }));
     super(kafka, producer, {
       name: 'decoder',
-      groupId: pluginOptions.topics?.groupId ?? 'clovisor-decoder',
+      groupId: pluginOptions.topics?.groupId ?? stageGroupId('decoder'),
       inputTopic: pluginOptions.topics?.input ?? Topics.segments,
       outputTopic: pluginOptions.topics?.output ?? Topics.transactions,
       decode: (value) => segments.decode(value),

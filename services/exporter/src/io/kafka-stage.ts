@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import {
-  ClovisorError, StageConsumer, Topics, codecs, deadLetterFor, errorMessage,
+  ClovisorError, StageConsumer, Topics, stageGroupId, codecs, deadLetterFor, errorMessage,
   type Component, type ConsumedRecord, type Logger, type OutgoingRecord, type RecordProducer, type SpanRecord,
 } from '@clovisor/core';
 import { createOtlpPusher, type OtlpPusher } from './otlp-push.js';
@@ -39,7 +39,7 @@ export class ExporterStage implements Component {
   constructor(kafka: Kafka, private readonly producer: RecordProducer, options: ExporterStageOptions, private readonly log: Logger) {
     this.pusher = createOtlpPusher({ protocol: options.protocol, endpoint: options.endpoint, timeoutMs: options.timeoutMs ?? 10_000 });
     this.maxSpansPerRequest = options.maxSpansPerRequest ?? 512;
-    this.consumer = new StageConsumer(kafka, { groupId: 'clovisor-exporter', topic: Topics.spans, handle: (records) => this.handle(records) }, log);
+    this.consumer = new StageConsumer(kafka, { groupId: stageGroupId('exporter'), topic: Topics.spans, handle: (records) => this.handle(records) }, log);
   }
 
   async start(): Promise<void> {
