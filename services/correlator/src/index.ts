@@ -2,6 +2,8 @@ export { Correlator, type CorrelatorOptions, type CorrelatorStats } from './core
 export { buildSpan, buildSpanWithTrace, type BuildSpanOptions } from './core/span-builder.js';
 export { spanKey, transactionKey } from './core/keys.js';
 export { spanIdFor, flowTraceIdFor, requestIdTraceIdFor } from './core/ids.js';
+export { ConnectionJoin, connectionKey, type ConnectionJoinOptions, type ConnectionJoinStats } from './core/connection-join.js';
+export { LEGACY_TAGS, type LegacyTag } from './core/legacy-tags.js';
 export { RequestIdWindow, type RequestIdWindowOptions, type RequestIdWindowStats } from './core/request-id-window.js';
 export { TRACE_SOURCES, type TraceSource, type LearnedTrace, type ResolvedTrace } from './core/trace-resolution.js';
 export { extractTraceContext, type TraceContext, type ContextSource } from './core/trace-context/extract.js';

@@ -2,10 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { REQUEST_ID, TRACE_ID, httpTransaction, withHeaders } from '../testing/transactions.js';
 import { Correlator } from './correlator.js';
+
+// These tests are about one span per transaction and the x-request-id window; the connection
+// join (which holds SERVER spans seen before their CLIENT) has its own tests.
+const NO_JOIN = { joinConnections: false } as const;
 import { requestIdTraceIdFor } from './ids.js';
 
 test('correlator: one span per transaction, counted', () => {
-  const c = new Correlator();
+  const c = new Correlator(NO_JOIN);
   const spans = c.process(httpTransaction());
   assert.equal(spans.length, 1);
   assert.equal(spans[0]?.traceId, TRACE_ID);
@@ -16,7 +20,7 @@ test('correlator: one span per transaction, counted', () => {
 });
 
 test('correlator: a hop with only x-request-id joins the trace learned from another hop', () => {
-  const c = new Correlator();
+  const c = new Correlator(NO_JOIN);
   const [server] = c.process(httpTransaction());
   const hop = withHeaders({ 'x-request-id': REQUEST_ID }, { flowId: 'next-hop', podRole: 'CLIENT', requestStartNs: httpTransaction().requestStartNs + 5_000_000n });
   const [client] = c.process(hop);
@@ -28,7 +32,7 @@ test('correlator: a hop with only x-request-id joins the trace learned from anot
 });
 
 test('correlator: outside the window, or before any context, the request id alone decides', () => {
-  const c = new Correlator({ requestIdWindowMs: 1_000 });
+  const c = new Correlator({ ...NO_JOIN, requestIdWindowMs: 1_000 });
   const early = withHeaders({ 'x-request-id': REQUEST_ID }, { flowId: 'early', requestStartNs: httpTransaction().requestStartNs - 1n });
   assert.equal(c.process(early)[0]?.traceId, requestIdTraceIdFor(REQUEST_ID));
   c.process(httpTransaction());
@@ -40,7 +44,7 @@ test('correlator: outside the window, or before any context, the request id alon
 });
 
 test('correlator: hops with their own context are never overridden by the window', () => {
-  const c = new Correlator();
+  const c = new Correlator(NO_JOIN);
   c.process(httpTransaction());
   const other = '11111111111111111111111111111111';
   const [span] = c.process(httpTransaction({ flowId: 'x' }, { traceparent: `00-${other}-2222222222222222-01` }));
@@ -48,7 +52,7 @@ test('correlator: hops with their own context are never overridden by the window
 });
 
 test('correlator: malformed headers are counted by format', () => {
-  const c = new Correlator();
+  const c = new Correlator(NO_JOIN);
   c.process(withHeaders({ traceparent: 'junk', b3: 'junk', 'uber-trace-id': 'junk', 'x-b3-traceid': 'junk', 'x-b3-spanid': '1' }));
   c.process(withHeaders({ traceparent: 'junk' }));
   const m = c.stats().malformedHeaders;
@@ -61,7 +65,7 @@ test('correlator: malformed headers are counted by format', () => {
 });
 
 test('correlator: stats() is a snapshot, not live state', () => {
-  const c = new Correlator();
+  const c = new Correlator(NO_JOIN);
   const before = c.stats();
   c.process(httpTransaction());
   assert.equal(before.transactions, 0);

@@ -3,6 +3,7 @@
 import { stringAttr, type AttributeValue, type SpanRecord, type Transaction } from '@clovisor/core';
 import { addClovisorAttributes, addHttpAttributes, semconvMethod } from './http-attributes.js';
 import { spanIdFor } from './ids.js';
+import { addLegacyTags } from './legacy-tags.js';
 import { resourceFor } from './resource.js';
 import { httpSpanName } from './span-name.js';
 import { protocolSpanParts } from './protocol-attributes.js';
@@ -17,6 +18,8 @@ export interface BuildSpanOptions {
   learned?: LearnedTrace | null;
   /** derive a shared trace id from x-request-id when nothing better is known (default true) */
   deriveTraceFromRequestId?: boolean;
+  /** also add Clovisor's original tag names to HTTP spans (legacy-tags.ts); default false */
+  legacyTags?: boolean;
 }
 
 export function buildSpan(tx: Transaction, opts: BuildSpanOptions = {}): SpanRecord {
@@ -34,6 +37,7 @@ export function buildSpanWithTrace(tx: Transaction, opts: BuildSpanOptions = {})
     ? httpStatusFor(tx.podRole, http.statusCode)
     : { status: 'UNSET', statusMessage: null, errorType: null });
   if (http) addHttpAttributes(attributes, tx, http, roleStatus.errorType);
+  if (http && opts.legacyTags === true) addLegacyTags(attributes, tx, http, ctx);
   else if (roleStatus.errorType !== null) attributes['error.type'] = stringAttr(roleStatus.errorType);
   addClovisorAttributes(attributes, tx, trace.source);
   const startNs = tx.requestStartNs;

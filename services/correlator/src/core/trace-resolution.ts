@@ -10,7 +10,9 @@ import type { Transaction } from '@clovisor/core';
 import { flowTraceIdFor, requestIdTraceIdFor } from './ids.js';
 import type { ContextSource, TraceContext } from './trace-context/extract.js';
 
-export type TraceSource = ContextSource | 'x-request-id-learned' | 'x-request-id' | 'flow';
+// 'client-span' is not chosen here: the correlator sets it on a SERVER span it made a child of
+// the CLIENT capture of the same request (connection-join.ts).
+export type TraceSource = ContextSource | 'x-request-id-learned' | 'x-request-id' | 'flow' | 'client-span';
 
 export const TRACE_SOURCES: readonly TraceSource[] = [
   'w3c',
@@ -20,6 +22,7 @@ export const TRACE_SOURCES: readonly TraceSource[] = [
   'x-request-id-learned',
   'x-request-id',
   'flow',
+  'client-span',
 ];
 
 /** What another hop with the same x-request-id taught us. */

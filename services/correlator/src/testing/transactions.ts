@@ -61,3 +61,29 @@ export function withHeaders(headers: Record<string, string>, overrides: Partial<
   if (tx.http === null) return tx;
   return { ...tx, http: { ...tx.http, requestHeaders: { host: 'orders:8080', ...headers } } };
 }
+
+/**
+ * The CLIENT capture of the same request as `server`: captured leaving the frontend pod on
+ * another node, so another interface and flow id (and message position: capture there started
+ * earlier), the same connection and TCP sequence, the same request bytes, and the request seen
+ * 40 µs earlier, the response 40 µs later.
+ */
+export function clientCaptureOf(server: Transaction, overrides: Partial<Transaction> = {}): Transaction {
+  const skew = 40_000n;
+  return {
+    ...server,
+    id: 'c0ffee0000a1b2c3:5',
+    flowId: 'c0ffee0000a1b2c3',
+    messageIndex: 5,
+    node: 'worker-2',
+    interfaceName: 'veth7e6f5d',
+    podRole: 'CLIENT',
+    pod: server.peer,
+    peer: server.pod,
+    requestStartNs: server.requestStartNs - skew,
+    requestEndNs: server.requestEndNs - skew,
+    responseStartNs: server.responseStartNs === null ? null : server.responseStartNs + skew,
+    responseEndNs: server.responseEndNs === null ? null : server.responseEndNs + skew,
+    ...overrides,
+  };
+}
