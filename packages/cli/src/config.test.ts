@@ -11,6 +11,15 @@ test('defaults are the local stack', () => {
   assert.equal(c.otlpProtocol, 'http');
   assert.equal(c.node, 'n1');
   assert.equal(c.snaplen, 4096);
+  assert.equal(c.metricsPort, 9464);
+});
+
+test('--metrics-port: flag, then CLOVISOR_METRICS_PORT; 0 disables; out of range rejected', () => {
+  assert.equal(resolveRunConfig({}, { CLOVISOR_METRICS_PORT: '9500' }).metricsPort, 9500);
+  assert.equal(resolveRunConfig({ 'metrics-port': '0' }, { CLOVISOR_METRICS_PORT: '9500' }).metricsPort, 0);
+  for (const bad of ['65536', '-1', 'http', '9464.5']) {
+    assert.throws(() => resolveRunConfig({ 'metrics-port': bad }, {}), (e: unknown) => e instanceof ConfigError && /--metrics-port .*integer from 0 to 65535/.test(e.message), bad);
+  }
 });
 
 test('flags win over the environment, the environment over defaults', () => {
@@ -53,4 +62,12 @@ test('plugins come from --plugin, else CLOVISOR_PLUGINS', () => {
   assert.deepEqual(resolveRunConfig({ plugin: ['x=/x.js'] }, { CLOVISOR_PLUGINS: 'memcached=/p/m.js' }).plugins, [{ protocol: 'x', path: '/x.js', source: 'flag' }]);
   assert.throws(() => resolveRunConfig({ plugin: ['memcached'] }, {}), (e: unknown) => e instanceof ConfigError && /expected <protocol>=<module path>/.test(e.message));
   assert.throws(() => resolveRunConfig({ plugin: ['a=/1.js', 'a=/2.js'] }, {}), /given twice/);
+});
+
+test('--legacy-tags, else CLOVISOR_LEGACY_TAGS (1/true/yes), else off', () => {
+  assert.equal(resolveRunConfig({}, {}).legacyTags, false);
+  assert.equal(resolveRunConfig({ 'legacy-tags': true }, {}).legacyTags, true);
+  for (const on of ['1', 'true', 'YES']) assert.equal(resolveRunConfig({}, { CLOVISOR_LEGACY_TAGS: on }).legacyTags, true, on);
+  for (const off of ['0', 'false', '']) assert.equal(resolveRunConfig({}, { CLOVISOR_LEGACY_TAGS: off }).legacyTags, false, off);
+  assert.throws(() => resolveRunConfig({}, { CLOVISOR_LEGACY_TAGS: 'on please' }), (e: unknown) => e instanceof ConfigError && /CLOVISOR_LEGACY_TAGS "on please": expected 1 or 0/.test(e.message));
 });

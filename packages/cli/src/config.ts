@@ -19,9 +19,13 @@ export interface RunConfig {
   ports: PortRule[];
   node: string;
   snaplen: number;
+  /** capture's Prometheus /metrics port on 0.0.0.0; 0 = no metrics server */
+  metricsPort: number;
   partitions: number;
   /** decoder plugins from --plugin / CLOVISOR_PLUGINS (more come from Redis at run time) */
   plugins: PluginSpec[];
+  /** correlator: also put Clovisor's original tag names on HTTP spans */
+  legacyTags: boolean;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -32,6 +36,7 @@ export const Defaults = {
   otlpHttp: 'http://127.0.0.1:4318',
   otlpGrpc: 'http://127.0.0.1:4317',
   snaplen: 4096,
+  metricsPort: 9464,
   partitions: 3,
 } as const;
 
@@ -55,6 +60,14 @@ function intSetting(name: string, raw: string | undefined, fallback: number, min
   return value;
 }
 
+/** A boolean environment variable: 1/true/yes or 0/false/no (any case); unset or empty = false. */
+function boolSetting(name: string, raw: string | undefined): boolean {
+  const value = (raw ?? '').trim().toLowerCase();
+  if (['1', 'true', 'yes'].includes(value)) return true;
+  if (['', '0', 'false', 'no'].includes(value)) return false;
+  throw new ConfigError(`${name} "${raw}": expected 1 or 0 (true/false, yes/no)`);
+}
+
 function url(name: string, raw: string, protocols: string[]): string {
   let parsed: URL;
   try {
@@ -75,8 +88,10 @@ export interface RunFlags {
   'otlp-protocol'?: string;
   node?: string;
   snaplen?: string;
+  'metrics-port'?: string;
   partitions?: string;
   plugin?: string[];
+  'legacy-tags'?: boolean;
 }
 
 export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
@@ -116,7 +131,9 @@ export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
     ports,
     node: flags.node ?? env['CLOVISOR_NODE_NAME'] ?? env['NODE_NAME'] ?? hostname(),
     snaplen: intSetting('--snaplen', flags.snaplen ?? env['CLOVISOR_SNAPLEN'], Defaults.snaplen, 64, 8192),
+    metricsPort: intSetting('--metrics-port', flags['metrics-port'] ?? env['CLOVISOR_METRICS_PORT'], Defaults.metricsPort, 0, 65535),
     partitions: intSetting('--partitions', flags.partitions ?? env['CLOVISOR_PARTITIONS'], Defaults.partitions, 1, 1024),
     plugins,
+    legacyTags: flags['legacy-tags'] === true || boolSetting('CLOVISOR_LEGACY_TAGS', env['CLOVISOR_LEGACY_TAGS']),
   };
 }

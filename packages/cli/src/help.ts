@@ -22,6 +22,13 @@ Decoder plugins (docs/plugins.md):
         to clovisor.deadletter.v1 (PLUGIN_ERROR/TIMEOUT/MEMORY). Redis entries win over flags.
 `;
 
+const CORRELATOR_FLAGS = `
+Correlator (docs/spans.md):
+  --legacy-tags                 CLOVISOR_LEGACY_TAGS=1  off
+        also put Clovisor's original tag names on HTTP spans (reqmethod, requrl, srcip, dstport,
+        requestid, podname, ...), next to the OpenTelemetry attributes.
+`;
+
 const CAPTURE_FLAGS = `
 Capture (flag, environment, default):
   --interface <ifname>[=<service>]  CLOVISOR_INTERFACES (comma-separated)
@@ -32,6 +39,7 @@ Capture (flag, environment, default):
         dns (UDP and TCP), redis, postgres, kafka; mysql mqtt mongo tcp tls udp are captured
         and published (decode them with a plugin, see docs/plugins.md).
   --snaplen <bytes>                 CLOVISOR_SNAPLEN    4096 (64-8192): payload bytes copied per packet
+  --metrics-port <port>             CLOVISOR_METRICS_PORT 9464: Prometheus /metrics on 0.0.0.0 (0 = off)
   --node <name>                     CLOVISOR_NODE_NAME or NODE_NAME, else the host name
 `;
 
@@ -62,7 +70,7 @@ flush, commit and exit 0.
 
 Example:
   sudo clovisor run --interface veth-front=frontend --interface veth-back=backend --port 8080=http
-${CAPTURE_FLAGS}${PLUGIN_FLAGS}${PIPELINE_FLAGS}`,
+${CAPTURE_FLAGS}${PLUGIN_FLAGS}${CORRELATOR_FLAGS}${PIPELINE_FLAGS}`,
 
   capture: `Usage: clovisor capture --interface <ifname>[=<service>] ... --port <port>=<protocol> ... [flags]
 
@@ -84,8 +92,9 @@ ${PLUGIN_FLAGS}${PIPELINE_FLAGS}`,
 
 Consumes clovisor.transactions.v1 (group clovisor-correlator), extracts trace context
 (traceparent, b3, x-b3-*, uber-trace-id, x-request-id) and publishes one span per transaction
-to clovisor.spans.v1 (key: trace id).
-${PIPELINE_FLAGS}`,
+to clovisor.spans.v1 (key: trace id). When both ends of a request are captured, the SERVER
+span is made the child of the CLIENT span; a SERVER span seen first waits for it up to 2 s.
+${CORRELATOR_FLAGS}${PIPELINE_FLAGS}`,
 
   export: `Usage: clovisor export [flags]
 

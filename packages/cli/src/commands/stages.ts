@@ -19,8 +19,10 @@ const FLAG_OPTIONS = {
   'otlp-protocol': { type: 'string' },
   node: { type: 'string' },
   snaplen: { type: 'string' },
+  'metrics-port': { type: 'string' },
   partitions: { type: 'string' },
   plugin: { type: 'string', multiple: true },
+  'legacy-tags': { type: 'boolean' },
 } as const;
 
 /** Runs the given stages in this process until SIGINT/SIGTERM, then stops them upstream first. */
@@ -79,7 +81,7 @@ async function startStages(config: RunConfig, stages: StageName[], log: Logger, 
     const ordered: Component[] = [];
     if (capture) ordered.push(capture);
     if (stages.includes('decode')) ordered.push(new DecoderStage(kafka, producer, log.child('decoder'), {}, { specs: config.plugins, redisUrl: config.redisUrl }));
-    if (stages.includes('correlate')) ordered.push(new CorrelatorStage(kafka, producer, log.child('correlator')));
+    if (stages.includes('correlate')) ordered.push(new CorrelatorStage(kafka, producer, log.child('correlator'), { legacyTags: config.legacyTags }));
     if (stages.includes('export') && !(await endpointAccepts(config.otlpEndpoint))) {
       log.warn(`OTLP endpoint ${config.otlpEndpoint} is not reachable: spans wait in Kafka and are exported once it answers (start Jaeger with \`clovisor stack up\` or pass --otlp-endpoint)`);
     }

@@ -8,6 +8,8 @@ import {
   encodePortKey, encodeProtocolId, forEachRecord, ifindexOf, readCaptureCounters, type CaptureCounters, type RingReader, type TcLink,
 } from '@clovisor/libbpf';
 import { FlowTracker, type MonitoredInterface } from '../core/flow-tracker.js';
+import { createCaptureMetrics, type CaptureMetrics, type CaptureMetricsSnapshot } from './metrics.js';
+import { MetricsServer } from './metrics-server.js';
 import { SegmentSender } from './segment-sender.js';
 
 export interface CaptureSettings {
@@ -15,14 +17,13 @@ export interface CaptureSettings {
   interfaces: Array<{ name: string; service: string | null }>;
   ports: PortRule[];
   snaplen: number;
+  /** Prometheus /metrics on 0.0.0.0:<port>; absent or 0 = no metrics server */
+  metricsPort?: number;
 }
 
-export interface CaptureStats {
+/** Null parts: not started yet (or stopped). */
+export interface CaptureStats extends CaptureMetricsSnapshot {
   kernel: CaptureCounters | null;
-  decodeErrors: number;
-  flows: ReturnType<FlowTracker['stats']>;
-  sender: ReturnType<SegmentSender['stats']>;
-  ring: ReturnType<RingReader['stats']> | null;
 }
 
 /**
@@ -44,11 +45,26 @@ export class CaptureStage implements Component {
   private decodeErrors = 0;
   private lastLost = 0n;
   private ticks = 0;
+  private attached = 0;
+  private configReloads = 0;
+  /** only with a metrics port: prom-client's process metrics cost timers and GC observers */
+  private metrics: CaptureMetrics | null = null;
+  private metricsServer: MetricsServer | null = null;
   private readonly settings: CaptureSettings;
 
   /** `producer` is started by the caller (it is shared by the stages of one process). */
   constructor(private readonly producer: RecordProducer, settings: CaptureSettings, private readonly log: Logger) {
     this.settings = settings;
+  }
+
+  /** Counts a configuration change applied (e.g. from Redis); shown as clovisor_capture_config_reloads_total. */
+  noteConfigReload(): void {
+    this.configReloads += 1;
+  }
+
+  /** The port /metrics is served on, or null without a metrics server. */
+  metricsPort(): number | null {
+    return this.metricsServer?.port() ?? null;
   }
 
   async prepare(): Promise<void> {
@@ -79,6 +95,19 @@ export class CaptureStage implements Component {
       this.object = null;
       throw bpfFailure(err);
     }
+    // listen here, not in start(): a port in use should fail before the caller waits on Kafka
+    if (this.settings.metricsPort) {
+      const metrics = (this.metrics ??= createCaptureMetrics(() => this.stats()));
+      const server = new MetricsServer({ port: this.settings.metricsPort, render: () => metrics.render(), contentType: metrics.contentType }, this.log.child('metrics'));
+      try {
+        await server.start();
+      } catch (err) {
+        this.object.close();
+        this.object = null;
+        throw err;
+      }
+      this.metricsServer = server;
+    }
   }
 
   async start(): Promise<void> {
@@ -90,7 +119,7 @@ export class CaptureStage implements Component {
       interfaces: this.monitored,
       protocolOf: (_ifindex, port) => protocolByPort.get(port) ?? null,
     });
-    this.sender = new SegmentSender(this.producer, this.log.child('sender'));
+    this.sender = new SegmentSender(this.producer, this.log.child('sender'), { onSendDuration: (s, ok) => this.metrics?.observeSendDuration(s, ok) });
     this.sender.start();
     this.offsetNs = clockOffsetNs();
     try {
@@ -99,6 +128,7 @@ export class CaptureStage implements Component {
       });
       for (const iface of this.monitored.values()) {
         for (const hook of ['ingress', 'egress'] as const) this.links.push(object.attachTc(hook === 'ingress' ? CaptureProgram.INGRESS : CaptureProgram.EGRESS, iface.ifindex, hook));
+        this.attached += 1;
         this.log.info('attached', { interface: iface.name, ifindex: iface.ifindex, service: iface.pod?.service });
       }
     } catch (err) {
@@ -112,9 +142,11 @@ export class CaptureStage implements Component {
     return {
       kernel: this.object ? readCaptureCounters(this.object) : null,
       decodeErrors: this.decodeErrors,
-      flows: this.tracker?.stats() ?? ({} as CaptureStats['flows']),
-      sender: this.sender?.stats() ?? { queued: 0, sent: 0, droppedQueueFull: 0, sendErrors: 0 },
+      flows: this.tracker?.stats() ?? null,
+      sender: this.sender?.stats() ?? { queued: 0, sent: 0, droppedQueueFull: 0, sendErrors: 0, lastSendLatencyMs: 0 },
       ring: this.reader?.stats() ?? null,
+      interfacesAttached: this.attached,
+      configReloads: this.configReloads,
     };
   }
 
@@ -129,6 +161,7 @@ export class CaptureStage implements Component {
       }
     }
     this.links = [];
+    this.attached = 0;
     this.reader?.close();
     this.reader = null;
     if (this.tracker && this.sender) this.sender.enqueue(this.tracker.flushAll());
@@ -140,6 +173,8 @@ export class CaptureStage implements Component {
     }
     this.object?.close();
     this.object = null;
+    await this.metricsServer?.stop();
+    this.metricsServer = null;
   }
 
   private onBatch(batch: Buffer): void {

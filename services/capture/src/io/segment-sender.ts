@@ -5,6 +5,17 @@ export interface SegmentSenderStats {
   sent: number;
   droppedQueueFull: number;
   sendErrors: number;
+  /** duration of the latest successful send, 0 before the first */
+  lastSendLatencyMs: number;
+}
+
+export interface SegmentSenderOptions {
+  /** batches queued at most; default 20 000 */
+  maxQueued?: number;
+  /** batches per Kafka request at most; default 256 */
+  maxPerSend?: number;
+  /** told the duration of every Kafka send (the metrics histogram) */
+  onSendDuration?: (seconds: number, ok: boolean) => void;
 }
 
 /**
@@ -18,9 +29,14 @@ export class SegmentSender {
   private loop: Promise<void> | undefined;
   private readonly abort = new AbortController();
   private draining = false;
-  private readonly counters = { sent: 0, droppedQueueFull: 0, sendErrors: 0 };
+  private readonly counters = { sent: 0, droppedQueueFull: 0, sendErrors: 0, lastSendLatencyMs: 0 };
+  private readonly maxQueued: number;
+  private readonly maxPerSend: number;
 
-  constructor(private readonly producer: RecordProducer, private readonly log: Logger, private readonly maxQueued = 20_000, private readonly maxPerSend = 256) {}
+  constructor(private readonly producer: RecordProducer, private readonly log: Logger, private readonly options: SegmentSenderOptions = {}) {
+    this.maxQueued = options.maxQueued ?? 20_000;
+    this.maxPerSend = options.maxPerSend ?? 256;
+  }
 
   start(): void {
     this.loop ??= this.run();
@@ -61,8 +77,12 @@ export class SegmentSender {
         continue;
       }
       const chunk = this.queue.slice(0, this.maxPerSend);
+      const began = performance.now();
       try {
         await this.producer.send(Topics.segments, chunk.map((b) => ({ key: b.flowId, value: codec.encode(b) })));
+        const tookMs = performance.now() - began;
+        this.counters.lastSendLatencyMs = tookMs;
+        this.options.onSendDuration?.(tookMs / 1000, true);
         // the queue may have been trimmed from the front meanwhile; remove exactly what was sent
         const sent = new Set(chunk);
         this.queue = this.queue.filter((b) => !sent.has(b));
@@ -70,6 +90,7 @@ export class SegmentSender {
         failures = 0;
       } catch (err) {
         this.counters.sendErrors += 1;
+        this.options.onSendDuration?.((performance.now() - began) / 1000, false);
         const delay = backoffDelayMs(failures++, 250, 10_000);
         this.log.warn('cannot publish segments, retrying', { retryInMs: delay, queued: this.queue.length, error: errorMessage(err) });
         await sleep(delay, this.abort.signal);

@@ -1,0 +1,113 @@
+// The capture agent's Prometheus metrics. Values are copied from the stage's stats() when a
+// scrape arrives, so the packet path stays free of metric calls; only the Kafka send latency
+// histogram is observed as it happens (one observation per Kafka request, not per packet).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CaptureCounters, RingReaderStats } from '@clovisor/libbpf';
+import type { FlowTrackerStats } from '../core/flow-tracker.js';
+import type { SegmentSenderStats } from './segment-sender.js';
+
+/** What one scrape reports; CaptureStage.stats() returns a superset. Null parts read as 0. */
+export interface CaptureMetricsSnapshot {
+  kernel: CaptureCounters | null;
+  ring: RingReaderStats | null;
+  flows: FlowTrackerStats | null;
+  sender: SegmentSenderStats;
+  decodeErrors: number;
+  interfacesAttached: number;
+  configReloads: number;
+}
+
+export interface CaptureMetrics {
+  readonly registry: Registry;
+  /** Prometheus text exposition of the provider's current numbers. */
+  render(): Promise<string>;
+  readonly contentType: string;
+  /** One Kafka send took this long (seconds). */
+  observeSendDuration(seconds: number, ok: boolean): void;
+}
+
+type Counters = Record<string, Counter<string>>;
+
+/**
+ * Defines every clovisor_capture_* metric in a registry of its own (not prom-client's global
+ * one, so two agents in one process, e.g. tests, do not collide). Counters mirror totals kept
+ * elsewhere: on each scrape they are reset and set to the total, which is monotonic anyway.
+ */
+export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, options: { processMetrics?: boolean } = {}): CaptureMetrics {
+  const registry = new Registry();
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name: `clovisor_capture_${name}`, help, labelNames, registers });
+  const gauge = (name: string, help: string) => new Gauge({ name: `clovisor_capture_${name}`, help, registers });
+
+  const c: Counters = {
+    events: counter('kernel_events_total', 'Packets the eBPF program copied into the ring buffer.'),
+    payload: counter('payload_bytes_total', 'Payload bytes the eBPF program copied (after the snaplen cut).'),
+    lost: counter('kernel_lost_events_total', 'Packets the eBPF program could not copy because the ring buffer was full.'),
+    truncated: counter('truncated_packets_total', 'Packets whose payload was cut at the snaplen.'),
+    matched: counter('matched_packets_total', 'Packets on a configured port seen by the eBPF program (copied or not).'),
+    ringRecords: counter('ring_dropped_records_total', 'Ring buffer records dropped in user space because the JavaScript thread was behind.'),
+    ringBatches: counter('ring_dropped_batches_total', 'Ring buffer batches dropped in user space because the JavaScript thread was behind.'),
+    flowsCreated: counter('flows_created_total', 'Flows (connections) the tracker started.'),
+    flowsEvicted: counter('flows_evicted_total', 'Flows dropped from the tracker before they closed: reason="lru" (table full) or "idle" (no packet for 120 s).', ['reason']),
+    batchesSent: counter('segment_batches_sent_total', 'Segment batches published to Kafka.'),
+    batchesDropped: counter('segment_batches_dropped_total', 'Segment batches dropped because the send queue was full (Kafka slow or down).'),
+    sendErrors: counter('kafka_send_errors_total', 'Failed Kafka sends of segment batches (each is retried).'),
+    reloads: counter('config_reloads_total', 'Configuration changes from Redis applied by the agent.'),
+    decodeErrors: counter('decode_errors_total', 'Ring buffer records that could not be decoded as capture events.'),
+  };
+  const flowsActive = gauge('flows_active', 'Flows currently tracked.');
+  const queued = gauge('segment_batches_queued', 'Segment batches waiting to be sent to Kafka.');
+  const lastSend = gauge('kafka_last_send_duration_seconds', 'Duration of the latest successful Kafka send.');
+  const attached = gauge('interfaces_attached', 'Network interfaces the eBPF programs are attached to (ingress and egress).');
+  const sendDuration = new Histogram({
+    name: 'clovisor_capture_kafka_send_duration_seconds',
+    help: 'Duration of Kafka sends of segment batches, result="ok" or "error".',
+    labelNames: ['result'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+
+  const set = (metric: Counter<string>, value: number | bigint, labels?: Record<string, string>) => {
+    // a labelled counter is reset by the caller, once for all its labels
+    if (!labels) metric.reset();
+    if (labels) metric.inc(labels, Number(value));
+    else metric.inc(Number(value));
+  };
+
+  const update = (s: CaptureMetricsSnapshot): void => {
+    const k = s.kernel;
+    set(c.events!, k?.emitted ?? 0);
+    set(c.payload!, k?.payloadBytes ?? 0);
+    set(c.lost!, k?.lost ?? 0);
+    set(c.truncated!, k?.truncated ?? 0);
+    set(c.matched!, k?.matched ?? 0);
+    set(c.ringRecords!, s.ring?.droppedRecords ?? 0);
+    set(c.ringBatches!, s.ring?.droppedBatches ?? 0);
+    set(c.flowsCreated!, s.flows?.flowsCreated ?? 0);
+    c.flowsEvicted!.reset();
+    set(c.flowsEvicted!, s.flows?.flowsEvictedLru ?? 0, { reason: 'lru' });
+    set(c.flowsEvicted!, s.flows?.flowsExpiredIdle ?? 0, { reason: 'idle' });
+    set(c.batchesSent!, s.sender.sent);
+    set(c.batchesDropped!, s.sender.droppedQueueFull);
+    set(c.sendErrors!, s.sender.sendErrors);
+    set(c.reloads!, s.configReloads);
+    set(c.decodeErrors!, s.decodeErrors);
+    flowsActive.set(s.flows?.flowsActive ?? 0);
+    queued.set(s.sender.queued);
+    lastSend.set(s.sender.lastSendLatencyMs / 1000);
+    attached.set(s.interfacesAttached);
+  };
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    async render() {
+      update(provider());
+      return registry.metrics();
+    },
+    observeSendDuration(seconds, ok) {
+      sendDuration.observe({ result: ok ? 'ok' : 'error' }, seconds);
+    },
+  };
+}
