@@ -10,6 +10,8 @@ Connections (flag, environment, default):
                                  its plugins there: hash clovisor_proto_cfg, channel
                                  clovisor_proto_plugin_cfg_chan; Redis down = flag plugins only)
   --partitions <n>              CLOVISOR_PARTITIONS     3  (for topics this creates)
+  (environment only) CLOVISOR_TOPIC_SUFFIX  appended to every topic and consumer-group name,
+                                to run isolated pipelines on one Kafka
   --log-level debug|info|warn|error  CLOVISOR_LOG_LEVEL info
 `;
 
