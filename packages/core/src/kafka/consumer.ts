@@ -35,6 +35,7 @@ export class StageConsumer implements Component {
   private readonly abort = new AbortController();
   private running = false;
   private handlerFailures = 0;
+  private restarts = 0;
 
   constructor(kafka: Kafka, private readonly options: StageConsumerOptions, private readonly log: Logger) {
     this.name = `consumer:${options.groupId}`;
@@ -42,9 +43,35 @@ export class StageConsumer implements Component {
   }
 
   async start(): Promise<void> {
+    // KafkaJS gives up on a consumer after a non-retriable error (e.g. a commit refused because
+    // the group evicted us); we restart it, with backoff, for as long as the stage runs.
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      if (event.payload.restart || !this.running) return;
+      void this.restartAfterCrash(errorMessage(event.payload.error));
+    });
+    this.running = true;
+    await this.run();
+  }
+
+  private async restartAfterCrash(reason: string): Promise<void> {
+    for (let attempt = 0; this.running && !this.abort.signal.aborted; attempt++) {
+      const delay = backoffDelayMs(attempt, 1000, 30_000);
+      this.log.error(`consumer stopped (${reason}); restarting in ${(delay / 1000).toFixed(1)} s`, { group: this.options.groupId });
+      await sleep(delay, this.abort.signal);
+      if (!this.running || this.abort.signal.aborted) return;
+      try {
+        await this.run();
+        this.restarts += 1;
+        return;
+      } catch (err) {
+        reason = errorMessage(err);
+      }
+    }
+  }
+
+  private async run(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: this.options.fromBeginning ?? true });
-    this.running = true;
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -67,8 +94,13 @@ export class StageConsumer implements Component {
             this.handlerFailures += 1;
             const delay = backoffDelayMs(attempt, 500, 30_000);
             this.log.warn('batch not processed, will retry', { topic: batch.topic, partition: batch.partition, attempt: attempt + 1, retryInMs: delay, error: errorMessage(err) });
-            await sleep(delay, this.abort.signal);
-            await heartbeat().catch(() => undefined);
+            // Heartbeat through the backoff: KafkaJS heartbeats only when asked, and a long
+            // backoff would exceed the session timeout and get this member evicted.
+            const until = Date.now() + delay;
+            while (Date.now() < until && !this.abort.signal.aborted) {
+              await sleep(Math.min(3000, until - Date.now()), this.abort.signal);
+              await heartbeat().catch(() => undefined);
+            }
           }
         }
         // resolve (KafkaJS's fetch position) and commit (the group's position) together: without
@@ -81,14 +113,14 @@ export class StageConsumer implements Component {
     });
   }
 
-  stats(): { handlerFailures: number } {
-    return { handlerFailures: this.handlerFailures };
+  stats(): { handlerFailures: number; restarts: number } {
+    return { handlerFailures: this.handlerFailures, restarts: this.restarts };
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
     if (!this.running) return;
     this.running = false;
-    await this.consumer.disconnect();
+    await this.consumer.disconnect().catch(() => undefined);
   }
 }
