@@ -32,8 +32,10 @@ export class ExporterStage implements Component {
   private readonly consumer: StageConsumer;
   private readonly pusher: OtlpPusher;
   private readonly maxSpansPerRequest: number;
-  /** records of the batch in progress that the backend already accepted, skipped when it is retried */
-  private readonly accepted = new Set<string>();
+  /** records the backend accepted, per partition, until a later batch of that partition shows
+   * they were committed: a retried batch, or one handed out again because its commit failed,
+   * skips them instead of sending them twice */
+  private readonly accepted = new Map<string, Set<bigint>>();
   private readonly counters: ExporterStageStats = { spansExported: 0, requestsFailedRetryable: 0, spansRejectedPermanently: 0, deadLettered: 0 };
 
   constructor(kafka: Kafka, private readonly producer: RecordProducer, options: ExporterStageOptions, private readonly log: Logger) {
@@ -58,8 +60,9 @@ export class ExporterStage implements Component {
   private async handle(records: ConsumedRecord[]): Promise<void> {
     const dead: OutgoingRecord[] = [];
     const spans: Array<{ span: SpanRecord; record: ConsumedRecord }> = [];
+    const accepted = this.acceptedFor(records);
     for (const record of records) {
-      if (this.accepted.has(recordId(record))) continue;
+      if (accepted.has(BigInt(record.offset))) continue;
       try {
         spans.push({ span: codecs().spans.decode(record.value), record });
       } catch (err) {
@@ -70,7 +73,7 @@ export class ExporterStage implements Component {
       const chunk = spans.slice(i, i + this.maxSpansPerRequest);
       try {
         await this.pusher.push(chunk.map((s) => s.span));
-        for (const { record } of chunk) this.accepted.add(recordId(record));
+        for (const { record } of chunk) accepted.add(BigInt(record.offset));
         this.counters.spansExported += chunk.length;
       } catch (err) {
         if (!(err instanceof ClovisorError) || err.retryable) {
@@ -84,8 +87,16 @@ export class ExporterStage implements Component {
     }
     await this.producer.send(Topics.deadletter, dead);
     this.counters.deadLettered += dead.length;
-    this.accepted.clear();
+  }
+
+  /** The accepted offsets of this batch's partition, forgetting those before the batch (committed). */
+  private acceptedFor(records: ConsumedRecord[]): Set<bigint> {
+    const first = records[0]!;
+    const key = `${first.topic}/${first.partition}`;
+    const firstOffset = BigInt(first.offset);
+    const set = this.accepted.get(key) ?? new Set<bigint>();
+    for (const offset of set) if (offset < firstOffset) set.delete(offset);
+    this.accepted.set(key, set);
+    return set;
   }
 }
-
-const recordId = (r: ConsumedRecord) => `${r.topic}/${r.partition}/${r.offset}`;
