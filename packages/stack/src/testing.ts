@@ -1,4 +1,4 @@
-/* Helpers shared by this package's tests (kept out of index.ts: not public API). */
+/* Helpers shared by tests (`@clovisor/stack/testing`; kept out of index.ts: not public API). */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,9 +11,11 @@ import { stackDown } from './stack.js';
  * picked with listen(0) can be grabbed a moment later as the source port of some outgoing
  * connection (our own probes make many), and then the server we start there fails to bind.
  */
-export async function freePort(): Promise<number> {
+export async function freePort(taken?: Set<number>): Promise<number> {
   for (;;) {
     const port = 20000 + Math.floor(Math.random() * 12000);
+    // `taken`: ports already handed out but not bound yet, never to be given twice
+    if (taken?.has(port)) continue;
     const srv = createServer();
     const ok = await new Promise<boolean>((r) => {
       srv.once('error', () => r(false));
@@ -21,6 +23,7 @@ export async function freePort(): Promise<number> {
     });
     if (ok) {
       await new Promise<void>((r) => srv.close(() => r()));
+      taken?.add(port);
       return port;
     }
   }

@@ -18,12 +18,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { RecordProducer, Topics, codecs, createKafka, createLogger, ensureTopics, stringAttr, type SpanRecord } from '@clovisor/core';
 import { resolveConfig, stackDown, stackStatus, stackUp, type StackOptions } from '@clovisor/stack';
+import { freePort } from '@clovisor/stack/testing';
 import { startClovisor, type PipelineProcess } from '../lab/pipeline-process.js';
 
 const OUTAGE_SECONDS = Number(process.env['CLOVISOR_OUTAGE_SECONDS'] ?? 300);
@@ -51,27 +51,6 @@ let seq = 0;
 /** ends the steady traffic; also aborted in after() so a failed test leaves no producing loop behind */
 const stopTraffic = new AbortController();
 
-/**
- * A port below the kernel's ephemeral range (32768+): one picked with listen(0) can be taken a
- * moment later as the source port of an outgoing connection, and Jaeger would fail to bind on
- * restart. (Same reasoning as @clovisor/stack's own tests.)
- */
-async function freePort(taken: Set<number>): Promise<number> {
-  for (;;) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    if (taken.has(port)) continue;
-    const srv = createServer();
-    const ok = await new Promise<boolean>((r) => {
-      srv.once('error', () => r(false));
-      srv.listen(port, '127.0.0.1', () => r(true));
-    });
-    if (ok) {
-      await new Promise<void>((r) => srv.close(() => r()));
-      taken.add(port);
-      return port;
-    }
-  }
-}
 
 /** Deterministic, unique per run: span n of trace floor(n / SPANS_PER_TRACE). */
 function span(n: number): SpanRecord {
