@@ -37,12 +37,13 @@ export class Lab {
   readonly id = randomBytes(2).toString('hex');
   private readonly pods: Pod[] = [];
   private readonly children: ChildProcess[] = [];
-  private readonly second = 200 + (randomBytes(1)[0]! % 50);
+  private second = 0;
   private destroyed = false;
 
   /** Creates a pod at 10.<random>.<index>.2/24 with its gateway at .1 on the host side. */
   async addPod(name: string): Promise<Pod> {
     const index = this.pods.length + 1;
+    if (this.second === 0) this.second = await unusedSecondOctet();
     const netns = `clv-${this.id}-${name}`;
     const hostInterface = `clv${this.id}${index}h`;
     const podInterface = `clv${this.id}${index}p`;
@@ -87,6 +88,15 @@ export class Lab {
       await ip('netns', 'del', pod.netns).catch(() => undefined);
     }
   }
+}
+
+/** A 10.<n>.0.0/16 (n in 200–249) that no route uses yet, so labs running side by side do not collide. */
+async function unusedSecondOctet(): Promise<number> {
+  const routes = await ip('-4', 'route', 'show', 'table', 'all');
+  const used = new Set([...routes.matchAll(/\b10\.(\d+)\./g)].map((m) => Number(m[1])));
+  const free = Array.from({ length: 50 }, (_, i) => 200 + i).filter((n) => !used.has(n));
+  if (free.length === 0) throw new ClovisorError('LAB', 'no free 10.200-249.0.0/16 range for lab pods: delete stale namespaces (`ip netns list | grep clv-`)');
+  return free[randomBytes(1)[0]! % free.length]!;
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
