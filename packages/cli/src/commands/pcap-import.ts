@@ -39,7 +39,7 @@ export function splitBatch(batch: SegmentBatch): SegmentBatch[] {
 }
 
 /** Fails at once, in one line, when nobody answers: a one-shot command should not wait forever. */
-async function probe(brokers: string[]): Promise<void> {
+export async function probeKafka(brokers: string[]): Promise<void> {
   const kafka = new Kafka({ clientId: 'clovisor-probe', brokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 0 } });
   const admin = kafka.admin();
   try {
@@ -53,7 +53,7 @@ async function probe(brokers: string[]): Promise<void> {
 }
 
 export async function importBatches(batches: SegmentBatch[], brokers: string[], topic: string, partitions: number): Promise<ImportSummary> {
-  await probe(brokers);
+  await probeKafka(brokers);
   const log = createLogger('clovisor-pcap');
   const kafka = createKafka(brokers, 'clovisor-pcap', log);
   await ensureTopics(kafka, [{ topic, numPartitions: partitions }]);
