@@ -14,6 +14,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { codecs, type SegmentBatch } from '@clovisor/core';
 import { readCaptureFile } from '@clovisor/decoder';
 import { CLOVISOR_BIN } from '../lab/pipeline-process.js';
+import { readTopic } from '../lab/read-topic.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../services/decoder/test-fixtures/', import.meta.url));
 const BROKERS = process.env['CLOVISOR_BROKERS'] ?? '127.0.0.1:9092';
@@ -39,28 +40,6 @@ function tshark(args: string[]): string {
   return res.stdout;
 }
 
-/** Every record of TOPIC, read with a plain consumer (not the exporter's range reader). */
-async function recordsInKafka(expected: number): Promise<SegmentBatch[]> {
-  const consumer = kafka.consumer({ groupId: `clovisor-pcap-export-test-${randomBytes(4).toString('hex')}` });
-  const batches: SegmentBatch[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${batches.length} of ${expected} records after 60 s`)), 60_000);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          batches.push(codecs().segments.decode(message.value));
-          if (batches.length === expected) { clearTimeout(timer); resolve(); }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return batches;
-}
-
 let records: SegmentBatch[] = [];
 let exported = '';
 
@@ -71,7 +50,7 @@ before(async () => {
     assert.equal(res.code, 0, `${file}: ${res.stderr}`);
     published += Number(/published (\d+) batches/.exec(res.stdout)![1]);
   }
-  records = await recordsInKafka(published);
+  records = (await readTopic(BROKERS, TOPIC, published)).map((r) => codecs().segments.decode(r.value));
   exported = join(dir, 'all.pcapng');
   const res = clovisor(['pcap', 'export', '--topic', TOPIC, '-o', exported, '--brokers', BROKERS]);
   assert.equal(res.code, 0, res.stderr);

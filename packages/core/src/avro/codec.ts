@@ -30,6 +30,8 @@ export class RecordCodec<T> {
   private readonly header: Buffer;
   private readonly writers = new Map<bigint, WriterSchema>();
   private readonly resolvers = new Map<bigint, avro.Resolver>();
+  /** known writers that cannot be resolved: the error, built once */
+  private readonly incompatible = new Map<bigint, DecodeError>();
 
   /** `olderSchemas` are previous versions this reader must still read. */
   constructor(schema: avro.Schema, olderSchemas: avro.Schema[] = []) {
@@ -86,6 +88,8 @@ export class RecordCodec<T> {
   private resolverFor(fingerprint: bigint): avro.Resolver {
     let resolver = this.resolvers.get(fingerprint);
     if (resolver) return resolver;
+    const known = this.incompatible.get(fingerprint);
+    if (known) throw known;
     const writer = this.writers.get(fingerprint);
     if (!writer) {
       throw new DecodeError(
@@ -93,7 +97,19 @@ export class RecordCodec<T> {
         `${this.name}: written with an unknown schema (fingerprint ${fingerprint.toString(16).padStart(16, '0')}); upgrade this reader or add the schema to schemas/`,
       );
     }
-    resolver = this.reader.type.createResolver(writer.type);
+    try {
+      resolver = this.reader.type.createResolver(writer.type);
+    } catch (err) {
+      // a known writer whose change was not compatible (e.g. a field's type changed, a field
+      // without default added): no record of it can be read, say so once per record
+      const error = new DecodeError(
+        'AVRO_INCOMPATIBLE_SCHEMA',
+        `${this.name}: written with schema ${fingerprint.toString(16).padStart(16, '0')}, which this reader's schema cannot resolve (${(err as Error).message}); read it with the writer's own schema version`,
+        { cause: err },
+      );
+      this.incompatible.set(fingerprint, error);
+      throw error;
+    }
     this.resolvers.set(fingerprint, resolver);
     return resolver;
   }
