@@ -10,6 +10,10 @@ Connections (flag, environment, default):
                                  its plugins there: hash clovisor_proto_cfg, channel
                                  clovisor_proto_plugin_cfg_chan; Redis down = flag plugins only)
   --partitions <n>              CLOVISOR_PARTITIONS     3  (for topics this creates)
+  --schema-registry <url>       CLOVISOR_SCHEMA_REGISTRY  none
+                                Confluent Schema Registry: register the schemas this process
+                                writes under <topic>-value and write the Confluent wire format
+                                (00 + schema id); readers accept it and single-object encoding
   (environment only) CLOVISOR_TOPIC_SUFFIX  appended to every topic and consumer-group name,
                                 to run isolated pipelines on one Kafka
   --log-level debug|info|warn|error  CLOVISOR_LOG_LEVEL info
@@ -108,9 +112,10 @@ ${PIPELINE_FLAGS}`,
   pcap: `Usage: clovisor pcap decode <file.pcap|file.pcapng> [--format ndjson|table] [--port <port>=<protocol> ...] [--node <name>]
                                    [--plugin <protocol>=<module> ...]
        clovisor pcap import <file> [--port <port>=<protocol> ...] [--node <name>] [--brokers <host:port,...>]
-                                   [--topic <name>] [--partitions <n>]
+                                   [--topic <name>] [--partitions <n>] [--schema-registry <url>]
        clovisor pcap export -o <file.pcapng> [--topic <name>] [--flow <id> ...] [--start <ISO time|offset>]
                                    [--end <ISO time|offset>] [--partition <n> ...] [--brokers <host:port,...>]
+                                   [--schema-registry <url>]
 
 decode  reads the capture (classic pcap or pcapng; Ethernet, Linux cooked, raw IP, loopback) and
         runs the decoder's core on it — TCP reassembly, then the protocol of each flow: the
@@ -150,9 +155,9 @@ export  writes the SegmentBatch records of --topic (default clovisor.segments.v1
         -o/--output: the file, written as <file>.partial and renamed when complete.
         Prints how many packets, flows and interfaces were written.
 
---port, --node, --brokers, --partitions: as for \`clovisor run\` (CLOVISOR_PORTS, CLOVISOR_NODE_NAME,
-CLOVISOR_BROKERS, CLOVISOR_PARTITIONS). Exit codes: 0 done, 2 bad flags or unreadable file,
-1 not a capture file or Kafka unreachable.`,
+--port, --node, --brokers, --partitions, --schema-registry: as for \`clovisor run\` (CLOVISOR_PORTS,
+CLOVISOR_NODE_NAME, CLOVISOR_BROKERS, CLOVISOR_PARTITIONS, CLOVISOR_SCHEMA_REGISTRY). Exit codes:
+0 done, 2 bad flags, unreadable file or missing topic, 1 not a capture file or Kafka unreachable.`,
 
   demo: `Usage: clovisor demo [--requests <n>] [--keep]
 

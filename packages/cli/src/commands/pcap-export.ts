@@ -4,7 +4,7 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
-import { ConfigError, DecodeError, codecs, createKafka, createLogger, errorMessage } from '@clovisor/core';
+import { ConfigError, DecodeError, codecs, createKafka, createLogger, errorMessage, loadRegistrySchemas, useSchemaRegistry } from '@clovisor/core';
 import { PcapngExport, type ExportStats } from './pcap-export-writer.js';
 import { parseBound, readRange, resolveRange, type RangeBound } from './topic-range.js';
 import { probeKafka } from './pcap-import.js';
@@ -17,6 +17,8 @@ export interface PcapExportOptions {
   partitions: number[] | null;
   start: string | null;
   end: string | null;
+  /** read Confluent-framed records with the schemas of this registry */
+  schemaRegistry: string | null;
 }
 
 export interface PcapExportSummary extends ExportStats {
@@ -48,6 +50,7 @@ export async function exportPcap(options: PcapExportOptions): Promise<PcapExport
   const start = options.start === null ? null : parseBound('--start', options.start);
   const end = options.end === null ? null : parseBound('--end', options.end);
   await probeKafka(options.brokers);
+  if (options.schemaRegistry !== null) await useSchemaRegistry(options.schemaRegistry, []);
   const log = createLogger('clovisor-pcap');
   const kafka = createKafka(options.brokers, 'clovisor-pcap-export', log);
   const ranges = await resolveRange(kafka, options.topic, options.partitions, start, end);
@@ -69,6 +72,7 @@ export async function exportPcap(options: PcapExportOptions): Promise<PcapExport
     await write([exporter.header()]);
     await readRange(kafka, options.topic, ranges, async (record) => {
       summary.records++;
+      await loadRegistrySchemas([record.value]);
       let batch;
       try {
         batch = codec.decode(record.value);

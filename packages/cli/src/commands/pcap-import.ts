@@ -3,7 +3,7 @@
 // flow's batches stay in order on one partition). Downstream stages cannot tell the difference.
 import { Kafka, logLevel } from 'kafkajs';
 import {
-  RecordProducer, UnavailableError, codecs, createKafka, createLogger, ensureTopics, errorMessage,
+  RecordProducer, UnavailableError, codecs, createKafka, createLogger, ensureTopics, errorMessage, useSchemaRegistry,
   type OutgoingRecord, type SegmentBatch,
 } from '@clovisor/core';
 
@@ -52,8 +52,9 @@ export async function probeKafka(brokers: string[]): Promise<void> {
   }
 }
 
-export async function importBatches(batches: SegmentBatch[], brokers: string[], topic: string, partitions: number): Promise<ImportSummary> {
+export async function importBatches(batches: SegmentBatch[], brokers: string[], topic: string, partitions: number, schemaRegistry: string | null = null): Promise<ImportSummary> {
   await probeKafka(brokers);
+  if (schemaRegistry !== null) await useSchemaRegistry(schemaRegistry, [{ topic, codec: 'segments' }]);
   const log = createLogger('clovisor-pcap');
   const kafka = createKafka(brokers, 'clovisor-pcap', log);
   await ensureTopics(kafka, [{ topic, numPartitions: partitions }]);

@@ -29,6 +29,7 @@ const IMPORT_FLAGS = {
   brokers: { type: 'string' },
   topic: { type: 'string' },
   partitions: { type: 'string' },
+  'schema-registry': { type: 'string' },
 } as const;
 
 const EXPORT_FLAGS = {
@@ -39,6 +40,7 @@ const EXPORT_FLAGS = {
   end: { type: 'string' },
   partition: { type: 'string', multiple: true },
   output: { type: 'string', short: 'o' },
+  'schema-registry': { type: 'string' },
 } as const;
 
 type PcapFlags = RunFlags & { format?: string; topic?: string; _: string[] };
@@ -121,7 +123,7 @@ async function exportFile(args: string[]): Promise<number> {
   const config = resolveRunConfig(flags, process.env);
   const s = await exportPcap({
     brokers: config.brokers, topic, output: flags.output, flows: parseFlowIds(flags.flow), partitions: parsePartitions(flags.partition),
-    start: flags.start ?? null, end: flags.end ?? null,
+    start: flags.start ?? null, end: flags.end ?? null, schemaRegistry: config.schemaRegistry,
   });
   process.stdout.write(
     `wrote ${s.packets} packets (${s.flows} flows, ${s.interfaces} interfaces, ${s.truncatedPackets} cut by the snaplen, ${s.payloadBytes} payload bytes) ` +
@@ -141,7 +143,7 @@ async function importFile(args: string[]): Promise<number> {
   const topic = topicFlag(flags);
   const config = resolveRunConfig(flags, process.env);
   const source = await readCaptureSource(file, config.ports, config.node);
-  const s = await importBatches(source.batches, config.brokers, topic, config.partitions);
+  const s = await importBatches(source.batches, config.brokers, topic, config.partitions, config.schemaRegistry);
   process.stdout.write(`published ${s.batches} batches (${s.segments} segments, ${s.flows} flows, ${s.bytes} bytes) from ${file} to ${topic} at ${config.brokers.join(',')} as node ${config.node}\n`);
   return 0;
 }
