@@ -100,6 +100,22 @@ test('round trip: import → Kafka → export gives back every payload byte of e
   }
 });
 
+test('--start/--end as ISO times select segments by capture time (nanoseconds), --flow by flow id', () => {
+  const keepalive = readCaptureFile(readFileSync(join(FIXTURES, 'node-keepalive.pcap')), { node: NODE }).batches;
+  const flowId = keepalive[0]!.flowId;
+  const times = keepalive.flatMap((b) => b.segments.map((s) => s.timestampNs));
+  const from = times[3]!;
+  const to = times[times.length - 3]!;
+  const iso = (ns: bigint) => `${new Date(Number(ns / 1_000_000_000n) * 1000).toISOString().slice(0, 19)}.${String(ns % 1_000_000_000n).padStart(9, '0')}Z`;
+  const file = join(dir, 'window.pcapng');
+  const res = clovisor(['pcap', 'export', '--topic', TOPIC, '-o', file, '--brokers', BROKERS, '--flow', flowId, '--start', iso(from), '--end', iso(to)]);
+  assert.equal(res.code, 0, res.stderr);
+  const want = times.filter((t) => t >= from && t < to);
+  const got = readCaptureFile(readFileSync(file), { node: NODE });
+  assert.deepEqual(got.batches.flatMap((b) => b.segments.map((s) => s.timestampNs)), want);
+  assert.match(res.stdout, new RegExp(`^wrote ${want.length} packets \\(1 flows, `));
+});
+
 test('--partition and --start/--end offsets bound the range; a missing topic is one clear line', () => {
   const onePartition = join(dir, 'p0.pcapng');
   const res = clovisor(['pcap', 'export', '--topic', TOPIC, '-o', onePartition, '--brokers', BROKERS, '--partition', '0', '--start', '0', '--end', '1']);
