@@ -140,8 +140,8 @@ import  publishes the file's segment batches to --topic (default clovisor.segmen
 export  writes the SegmentBatch records of --topic (default clovisor.segments.v1) to a pcapng file
         that Wireshark and tshark dissect: Ethernet/IPv4|IPv6/TCP|UDP frames rebuilt from the
         captured addresses, ports, seq/ack and flags, nanosecond timestamps, one interface block
-        per captured interface (if_name = interface, if_description = node and ifindex), the flow
-        id as each packet's comment. A payload the snaplen cut keeps its wire length (original
+        per captured interface (if_name = interface, if_description = node and ifindex, snaplen
+        262144: the records do not keep the capture's), the flow id as each packet's comment. A payload the snaplen cut keeps its wire length (original
         length > captured length). What the records do not keep is made up: MAC addresses
         (02:… derived from the IP), IPv4 id 0 + DF, TTL 64, TCP window 65535, no TCP options;
         checksums are correct, or 0 on cut payloads. \`pcap import\` then \`pcap export\`

@@ -86,6 +86,7 @@ export async function readRange(kafka: Kafka, topic: string, ranges: PartitionRa
   let finish!: () => void;
   let fail!: (err: unknown) => void;
   const done = new Promise<void>((resolve, reject) => { finish = resolve; fail = reject; });
+  done.catch(() => undefined); // a failure before `await done` is not an unhandled rejection
   consumer.on(consumer.events.CRASH, (event) => { if (!event.payload.restart) fail(event.payload.error); });
   try {
     await consumer.connect();
