@@ -26,6 +26,14 @@ export interface RunConfig {
   plugins: PluginSpec[];
   /** correlator: also put Clovisor's original tag names on HTTP spans */
   legacyTags: boolean;
+  /** capture: follow the pods of this node in Kubernetes instead of --interface/--port */
+  kubernetes: boolean;
+  /** --kubeconfig; null = KUBECONFIG, ~/.kube/config or in-cluster */
+  kubeconfig: string | null;
+  /** capture --kubernetes: where the attached interfaces are recorded (stale filter cleanup after a crash) */
+  stateDir: string;
+  /** whether --otlp-endpoint / CLOVISOR_OTLP_ENDPOINT was given (else Redis may suggest one) */
+  otlpEndpointExplicit: boolean;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -38,6 +46,7 @@ export const Defaults = {
   snaplen: 4096,
   metricsPort: 9464,
   partitions: 3,
+  stateDir: '/run/clovisor',
 } as const;
 
 /** `eth0` or `veth1=frontend` (interface name, then the Kubernetes service it stands for). */
@@ -92,6 +101,8 @@ export interface RunFlags {
   partitions?: string;
   plugin?: string[];
   'legacy-tags'?: boolean;
+  kubernetes?: boolean;
+  kubeconfig?: string;
 }
 
 export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
@@ -135,5 +146,9 @@ export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
     partitions: intSetting('--partitions', flags.partitions ?? env['CLOVISOR_PARTITIONS'], Defaults.partitions, 1, 1024),
     plugins,
     legacyTags: flags['legacy-tags'] === true || boolSetting('CLOVISOR_LEGACY_TAGS', env['CLOVISOR_LEGACY_TAGS']),
+    kubernetes: flags.kubernetes === true || boolSetting('CLOVISOR_KUBERNETES', env['CLOVISOR_KUBERNETES']),
+    kubeconfig: flags.kubeconfig ?? null,
+    stateDir: env['CLOVISOR_STATE_DIR'] || Defaults.stateDir,
+    otlpEndpointExplicit: flags['otlp-endpoint'] !== undefined || env['CLOVISOR_OTLP_ENDPOINT'] !== undefined,
   };
 }

@@ -1,5 +1,5 @@
 import { Topics, createKafka, createLogger, ensureTopics, RecordProducer, type Component, type Logger } from '@clovisor/core';
-import { CaptureStage } from '@clovisor/capture';
+import { buildCapture, chooseOtlpEndpoint, checkCaptureSources } from './capture-component.js';
 import { DecoderStage } from '@clovisor/decoder';
 import { CorrelatorStage } from '@clovisor/correlator';
 import { ExporterStage } from '@clovisor/exporter';
@@ -23,6 +23,8 @@ const FLAG_OPTIONS = {
   partitions: { type: 'string' },
   plugin: { type: 'string', multiple: true },
   'legacy-tags': { type: 'boolean' },
+  kubernetes: { type: 'boolean' },
+  kubeconfig: { type: 'string' },
 } as const;
 
 /** Runs the given stages in this process until SIGINT/SIGTERM, then stops them upstream first. */
@@ -32,8 +34,8 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
   if (flags._.length > 0) throw new UsageError(command, `unexpected argument "${flags._[0]}"`);
   const config = resolveRunConfig(flags, process.env);
   if (stages.includes('capture')) {
-    if (config.interfaces.length === 0) throw new UsageError(command, 'give at least one --interface <ifname>[=<service>]');
-    if (config.ports.length === 0) throw new UsageError(command, 'give at least one --port <port>=<protocol>');
+    const problem = checkCaptureSources(config);
+    if (problem) throw new UsageError(command, problem);
   }
   const log = createLogger(`clovisor-${command}`);
   const stopping = new AbortController();
@@ -50,9 +52,9 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const components = await startStages(config, stages, log, stopping.signal);
+  const { components, otlpEndpoint } = await startStages(config, stages, log, stopping.signal);
   if (!stopping.signal.aborted) {
-    log.info('running', { stages: stages.join(','), brokers: config.brokers.join(','), ...(stages.includes('export') ? { otlp: config.otlpEndpoint } : {}) });
+    log.info('running', { stages: stages.join(','), brokers: config.brokers.join(','), ...(stages.includes('export') ? { otlp: otlpEndpoint } : {}) });
     await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
   }
   // Upstream first, so each stage flushes into a downstream one that is still running.
@@ -63,18 +65,19 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
   return 0;
 }
 
-async function startStages(config: RunConfig, stages: StageName[], log: Logger, signal: AbortSignal): Promise<Component[]> {
+async function startStages(config: RunConfig, stages: StageName[], log: Logger, signal: AbortSignal): Promise<{ components: Component[]; otlpEndpoint: string }> {
   const kafka = createKafka(config.brokers, 'clovisor', log);
   const producer = new RecordProducer(kafka, log.child('producer'));
   const started: Component[] = [];
   // Capture checks its interfaces and BPF before waiting on Kafka: a typo should fail at once.
-  const capture = stages.includes('capture') ? new CaptureStage(producer, config, log.child('capture')) : null;
+  const capture = stages.includes('capture') ? buildCapture(producer, config, log.child('capture')) : null;
   if (capture) await capture.prepare();
+  if (stages.includes('export')) config = { ...config, otlpEndpoint: chooseOtlpEndpoint(config, capture, log) };
   try {
     await waitForKafka(config.brokers, log, signal);
     if (signal.aborted) {
       await capture?.stop();
-      return [];
+      return { components: [], otlpEndpoint: config.otlpEndpoint };
     }
     await ensureTopics(kafka, [Topics.segments, Topics.transactions, Topics.spans, Topics.deadletter].map((topic) => ({ topic, numPartitions: config.partitions })));
     await producer.start();
@@ -91,7 +94,7 @@ async function startStages(config: RunConfig, stages: StageName[], log: Logger, 
       started.push(component);
     }
     started.push(producer);
-    return started;
+    return { components: started, otlpEndpoint: config.otlpEndpoint };
   } catch (err) {
     if (capture) await capture.stop();
     for (const component of started) await component.stop().catch(() => undefined);
