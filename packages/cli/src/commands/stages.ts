@@ -10,7 +10,7 @@ import { endpointAccepts } from '../otlp-probe.js';
 
 export type StageName = 'capture' | 'decode' | 'correlate' | 'export';
 
-const FLAG_OPTIONS = {
+export const FLAG_OPTIONS = {
   interface: { type: 'string', multiple: true },
   port: { type: 'string', multiple: true },
   brokers: { type: 'string' },

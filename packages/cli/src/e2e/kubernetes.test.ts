@@ -143,6 +143,14 @@ test('the OTLP endpoint comes from clovisor_jaeger_collector when no flag or env
   assert.equal(stack.otlpHttp, 'http://127.0.0.1:4318', 'the stack\'s OTLP/HTTP port is the one the suggestion names');
 });
 
+test('a second agent for the same node and state directory refuses to start instead of taking over our filters', async () => {
+  const env = { ...topics.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_STATE_DIR: stateDir };
+  await assert.rejects(
+    startClovisor(['capture', '--kubernetes', '--kubeconfig', api.kubeconfigPath(), '--node', NODE, '--redis', `redis://127.0.0.1:6379/${REDIS_DB}`, '--metrics-port', '0'], env, 20_000),
+    new RegExp(`belongs to capture agent pid ${agent.child.pid}, which is running`),
+  );
+});
+
 test('a selected pod is attached within 2 s of its creation and its requests become spans; a foreign tc filter survives', async () => {
   // someone else's filter on the same veth, before we attach
   await run('tc', ['qdisc', 'add', 'dev', web.hostInterface, 'clsact']);
