@@ -229,7 +229,7 @@ test('egress match rules: outbound calls of pods with the name prefix are traced
   await within(2000, 'egress rule removed', async () => /interface updated.*egressRules=0/.test(agent.log().slice(mark)));
 });
 
-test('a deleted pod is detached within 2 s, the foreign filter stays, attached interfaces go down', async () => {
+test('a deleted pod is detached within 2 s, its flows freed, the foreign filter stays, attached interfaces go down', async () => {
   const attached = await metric('clovisor_capture_interfaces_attached');
   const t0 = Date.now();
   api.deletePod(TEAM, 'web-1');
@@ -237,6 +237,8 @@ test('a deleted pod is detached within 2 s, the foreign filter stays, attached i
   console.log(`# web pod detached ${Date.now() - t0} ms after its deletion`);
   assert.match(await filters(web.hostInterface), /pref 100 u32/, 'the foreign filter survived our detach');
   assert.equal(await metric('clovisor_capture_interfaces_attached'), attached - 1);
+  assert.equal(await metric('clovisor_capture_flows_active'), 0, 'the flows of the detached interface were freed (it was the only one attached)');
+  assert.ok(await metric('clovisor_capture_flows_created_total') > 0);
   assert.match(agent.log(), /detached interface=/);
 });
 
