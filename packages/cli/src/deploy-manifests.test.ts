@@ -21,7 +21,6 @@ const DIR = fileURLToPath(new URL('../../../deploy/kubernetes/', import.meta.url
 interface EnvVar { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }
 interface Container { name: string; image: string; command?: string[]; args?: string[]; env?: EnvVar[]; securityContext?: { privileged?: boolean }; volumeMounts?: Array<{ name: string; mountPath: string }> }
 interface PodSpec { serviceAccountName?: string; automountServiceAccountToken?: boolean; hostNetwork?: boolean; containers: Container[]; volumes?: Array<{ name: string; hostPath?: { path: string } }> }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = { kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
 
 function load(): Doc[] {

@@ -44,6 +44,7 @@ let web: Pod;
 let side: Pod;
 let remote: Pod;
 let dflt: Pod;
+let late: Pod;
 const extra: ChildProcess[] = [];
 
 async function redis(...args: string[]): Promise<string> {
@@ -114,6 +115,7 @@ before(async () => {
   side = await lab.addPod('side');
   remote = await lab.addPod('remote');
   dflt = await lab.addPod('dflt');
+  late = await lab.addPod('late');
   await serve(web, 8080);
   await serve(web, 8081);
   await serve(side, 8080);
@@ -227,6 +229,21 @@ test('egress match rules: outbound calls of pods with the name prefix are traced
   mark = agent.log().length;
   await redis('DEL', 'clovisor_egress_match');
   await within(2000, 'egress rule removed', async () => /interface updated.*egressRules=0/.test(agent.log().slice(mark)));
+});
+
+test('a pod whose host interface cannot be found yet is logged once and retried until it is', async () => {
+  // link down: the host has no route to the pod through its veth, as before the CNI finished
+  await run('ip', ['link', 'set', late.hostInterface, 'down']);
+  api.addPod(podObject('late-1', TEAM, { app: 'late' }, late, NODE, [{ name: 'http', containerPort: 8080 }]));
+  await within(3000, 'the failed lookup logged', async () => new RegExp(`host-side interface of a pod not found; retrying every 1000 ms pod=${TEAM}/late-1`).test(agent.log()));
+  assert.equal(ours(await filters(late.hostInterface)), false);
+  const t0 = Date.now();
+  await run('ip', ['link', 'set', late.hostInterface, 'up']);
+  await within(2500, 'attached once the interface is there', async () => ours(await filters(late.hostInterface)));
+  console.log(`# late pod attached ${Date.now() - t0} ms after its veth came up`);
+  assert.match(agent.log(), new RegExp(`host-side interface found after retrying pod=${TEAM}/late-1 interface=${late.hostInterface}`));
+  api.deletePod(TEAM, 'late-1');
+  await within(2000, 'late pod detached', async () => !ours(await filters(late.hostInterface)));
 });
 
 test('a deleted pod is detached within 2 s, its flows freed, the foreign filter stays, attached interfaces go down', async () => {
