@@ -77,6 +77,9 @@ export class CaptureStage implements Component {
   private lastLost = 0n;
   private ticks = 0;
   private configReloads = 0;
+  private attachFailures = 0;
+  /** last failure per interface name: a failure repeated on every re-plan is logged once */
+  private readonly lastFailure = new Map<string, string>();
   /** only with a metrics port: prom-client's process metrics cost timers and GC observers */
   private metrics: CaptureMetrics | null = null;
   private metricsServer: MetricsServer | null = null;
@@ -199,11 +202,18 @@ export class CaptureStage implements Component {
           this.attachOne(d);
           result.attached.push(d.name);
         }
+        this.lastFailure.delete(d.name);
       } catch (err) {
-        result.failed.push({ name: d.name, error: errorMessage(err) });
-        this.log.warn('attaching/updating an interface failed; it is retried on the next change', { interface: d.name, ifindex: d.ifindex, error: errorMessage(err) });
+        const error = errorMessage(err);
+        result.failed.push({ name: d.name, error });
+        this.attachFailures += 1;
+        if (this.lastFailure.get(d.name) !== error) {
+          this.lastFailure.set(d.name, error);
+          this.log.warn('attaching/updating an interface failed; it is retried on the next change', { interface: d.name, ifindex: d.ifindex, error });
+        }
       }
     }
+    for (const name of this.lastFailure.keys()) if (!desired.some((d) => d.name === name)) this.lastFailure.delete(name);
     this.record?.write([...this.attachments.values()].map((a) => ({ name: a.spec.name, ifindex: a.spec.ifindex })));
     return result;
   }
@@ -301,6 +311,7 @@ export class CaptureStage implements Component {
       sender: this.sender?.stats() ?? { queued: 0, sent: 0, droppedQueueFull: 0, sendErrors: 0, lastSendLatencyMs: 0 },
       ring: this.reader?.stats() ?? null,
       interfacesAttached: this.attachments.size,
+      attachFailures: this.attachFailures,
       configReloads: this.configReloads,
     };
   }
