@@ -78,6 +78,8 @@ export class CaptureStage implements Component {
   private ticks = 0;
   private configReloads = 0;
   private attachFailures = 0;
+  /** detached interfaces whose flows are freed once the ring has delivered their last packets: ifindex → due (ms) */
+  private readonly forgetAt = new Map<number, number>();
   /** last failure per interface name: a failure repeated on every re-plan is logged once */
   private readonly lastFailure = new Map<string, string>();
   /** only with a metrics port: prom-client's process metrics cost timers and GC observers */
@@ -226,6 +228,11 @@ export class CaptureStage implements Component {
   private attachOne(d: DesiredInterface): void {
     const object = this.object!;
     const a: Attachment = { spec: d, links: [], portKeys: new Map(), egressKeys: new Set() };
+    if (this.forgetAt.has(d.ifindex)) {
+      // attached again before its flows were freed: they carry on, unless the ifindex now names another interface
+      if (this.monitored.get(d.ifindex)?.name !== d.name) this.forgetNow(d.ifindex);
+      this.forgetAt.delete(d.ifindex);
+    }
     // maps first: the first packet after attach already finds its ports
     this.attachments.set(d.ifindex, a);
     this.monitored.set(d.ifindex, { ifindex: d.ifindex, name: d.name, pod: d.pod });
@@ -233,13 +240,13 @@ export class CaptureStage implements Component {
       this.syncKeys(a, d);
       for (const hook of ['ingress', 'egress'] as const) a.links.push(object.attachTc(hook === 'ingress' ? CaptureProgram.INGRESS : CaptureProgram.EGRESS, d.ifindex, hook));
     } catch (err) {
-      this.detachOne(a);
+      this.detachOne(a, false);
       throw bpfFailure(err);
     }
     this.log.info('attached', { interface: d.name, ifindex: d.ifindex, service: d.pod?.service, pod: d.pod?.name ?? undefined, ports: d.ports.map((p) => `${p.port}=${p.protocol}`).join(','), egressRules: d.egress.length });
   }
 
-  private detachOne(a: Attachment): void {
+  private detachOne(a: Attachment, logIt = true): void {
     const object = this.object!;
     for (const link of a.links) {
       try {
@@ -254,11 +261,10 @@ export class CaptureStage implements Component {
     for (const key of a.portKeys.keys()) ports.delete(Buffer.from(key, 'hex'));
     for (const key of a.egressKeys) egress.delete(Buffer.from(key, 'hex'));
     this.attachments.delete(a.spec.ifindex);
-    this.protocols.delete(a.spec.ifindex);
-    // what the interface's flows still hold goes out now; then they are forgotten
-    if (this.tracker && this.sender) this.sender.enqueue(this.tracker.forgetInterface(a.spec.ifindex));
-    this.monitored.delete(a.spec.ifindex);
-    this.log.info('detached', { interface: a.spec.name, ifindex: a.spec.ifindex, pod: a.spec.pod?.name ?? undefined });
+    // The ring may still hold the interface's last packets (the reader polls every 100 ms): its
+    // flows are flushed and dropped a little later, in onTick (or at stop).
+    this.forgetAt.set(a.spec.ifindex, Date.now() + FORGET_GRACE_MS);
+    if (logIt) this.log.info('detached', { interface: a.spec.name, ifindex: a.spec.ifindex, pod: a.spec.pod?.name ?? undefined });
   }
 
   /** Writes the difference between what `a` has in the kernel maps and what `d` wants; true if anything changed. */
@@ -325,6 +331,7 @@ export class CaptureStage implements Component {
     this.record = null;
     this.reader?.close();
     this.reader = null;
+    this.forgetDetached(Infinity);
     if (this.tracker && this.sender) this.sender.enqueue(this.tracker.flushAll());
     await this.sender?.drain(10_000);
     this.sender = null;
@@ -365,10 +372,28 @@ export class CaptureStage implements Component {
       }
     }
     this.sender!.enqueue(this.tracker!.flushDue(nowNs));
+    if (this.forgetAt.size > 0) this.forgetDetached(Date.now());
+  }
+
+  /** Flushes to Kafka and drops the flows of interfaces detached at least FORGET_GRACE_MS ago. */
+  private forgetDetached(nowMs: number): void {
+    for (const [ifindex, due] of this.forgetAt) {
+      if (due > nowMs) continue;
+      this.forgetAt.delete(ifindex);
+      this.forgetNow(ifindex);
+    }
+  }
+
+  private forgetNow(ifindex: number): void {
+    if (this.tracker && this.sender) this.sender.enqueue(this.tracker.forgetInterface(ifindex));
+    this.protocols.delete(ifindex);
+    this.monitored.delete(ifindex);
   }
 }
 
 const u32Zero = Buffer.alloc(4);
+/** > the ring reader's 100 ms poll: packets of a detached interface still in the ring find their flow */
+const FORGET_GRACE_MS = 300;
 
 function bpfFailure(err: unknown): Error {
   if (err instanceof BpfError) {
