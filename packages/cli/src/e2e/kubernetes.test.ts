@@ -246,6 +246,17 @@ test('a pod whose host interface cannot be found yet is logged once and retried 
   await within(2000, 'late pod detached', async () => !ours(await filters(late.hostInterface)));
 });
 
+test('after the API server compacts its history and drops the watches (410 Gone on resume), the agent relists and keeps following', async () => {
+  const goneBefore = api.stats().gone;
+  api.compact();
+  api.closeWatches();
+  api.addPod(podObject('late-2', TEAM, { app: 'late' }, late, NODE, [{ name: 'http', containerPort: 8080 }]));
+  await within(3000, 'pod created after the compaction attached', async () => ours(await filters(late.hostInterface)));
+  assert.ok(api.stats().gone > goneBefore, 'the resumed watch was answered 410 and the client relisted');
+  api.deletePod(TEAM, 'late-2');
+  await within(2000, 'late-2 detached', async () => !ours(await filters(late.hostInterface)));
+});
+
 test('a deleted pod is detached within 2 s, its flows freed, the foreign filter stays, attached interfaces go down', async () => {
   const attached = await metric('clovisor_capture_interfaces_attached');
   await curlFrom(caller, `http://${web.address}:8080/last`, hex(16));

@@ -14,6 +14,8 @@ import type { MonitoredPod } from './selection.js';
 // until found); the plan (core/interface-plan.ts) goes to CaptureStage.applyInterfaces(), which
 // attaches, detaches and rewrites the kernel maps. Everything is re-planned on any change.
 
+const MAX_CONCURRENT_LOOKUPS = 8;
+
 export interface KubernetesCaptureOptions {
   node: string;
   redisUrl: string;
@@ -115,6 +117,8 @@ export class KubernetesCapture implements Component {
     for (const pod of this.monitored) {
       const ip = pod.ips[0];
       if (!ip || this.resolving.has(pod.uid) || this.resolved.get(pod.uid)?.ip === ip) continue;
+      // each lookup runs `ip` a few times: a node full of new pods is looked up a batch at a time
+      if (this.resolving.size >= MAX_CONCURRENT_LOOKUPS) break;
       this.resolving.add(pod.uid);
       this.resolve(ip).then((host) => {
         if (!host) throw new Error(`no veth on this host routes to ${ip} (see docs/kubernetes.md, "Finding the host-side interface")`);
@@ -129,7 +133,11 @@ export class KubernetesCapture implements Component {
           this.unresolved.set(pod.uid, message);
           this.log.warn(`host-side interface of a pod not found; retrying every ${this.o.retryMs ?? 1000} ms`, { pod: podName(pod), ip, error: message });
         }
-      }).finally(() => this.resolving.delete(pod.uid));
+      }).finally(() => {
+        this.resolving.delete(pod.uid);
+        // the next batch at once, not at the next retry tick
+        if (!this.unresolved.has(pod.uid)) this.resolveMissing();
+      });
     }
   }
 
