@@ -145,6 +145,21 @@ test('the OTLP endpoint comes from clovisor_jaeger_collector when no flag or env
   assert.equal(stack.otlpHttp, 'http://127.0.0.1:4318', 'the stack\'s OTLP/HTTP port is the one the suggestion names');
 });
 
+test('an explicit --otlp-endpoint wins over the Redis suggestion, and the choice is logged', async () => {
+  const stateC = mkdtempSync(join(tmpdir(), 'clovisor-state-c-'));
+  const env: NodeJS.ProcessEnv = { ...topics.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_STATE_DIR: stateC };
+  delete env['CLOVISOR_OTLP_ENDPOINT'];
+  const c = await startClovisor(['run', '--kubernetes', '--kubeconfig', api.kubeconfigPath(), '--node', `${NODE}-c`, '--redis', `redis://127.0.0.1:6379/${REDIS_DB}`,
+    '--metrics-port', '0', '--otlp-endpoint', 'http://localhost:4318'], env);
+  try {
+    assert.match(c.log(), /OTLP endpoint from flag\/environment; ignoring the one Redis suggests otlp=http:\/\/localhost:4318 redis=http:\/\/127\.0\.0\.1:4318 key=clovisor_jaeger_collector/);
+    assert.match(c.log(), / running .*otlp=http:\/\/localhost:4318/);
+  } finally {
+    assert.equal(await c.stop(), 0);
+    rmSync(stateC, { recursive: true, force: true });
+  }
+});
+
 test('a second agent for the same node and state directory refuses to start instead of taking over our filters', async () => {
   const env = { ...topics.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_STATE_DIR: stateDir };
   await assert.rejects(
