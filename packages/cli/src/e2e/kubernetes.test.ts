@@ -272,6 +272,26 @@ test('after the API server compacts its history and drops the watches (410 Gone 
   await within(2000, 'late-2 detached', async () => !ours(await filters(late.hostInterface)));
 });
 
+test('a pod whose veth is replaced (same pod, same IP: the sandbox was recreated) is attached again on the new veth', async () => {
+  api.addPod(podObject('late-3', TEAM, { app: 'late' }, late, NODE, [{ name: 'http', containerPort: 8080 }]));
+  await within(2000, 'late-3 attached', async () => ours(await filters(late.hostInterface)));
+  const renewed = `${late.hostInterface}n`;
+  const peer = `${late.hostInterface}q`;
+  await run('ip', ['link', 'del', late.hostInterface]);
+  await run('ip', ['link', 'add', renewed, 'type', 'veth', 'peer', 'name', peer]);
+  await run('ip', ['link', 'set', peer, 'netns', late.netns]);
+  await run('ip', ['addr', 'add', `${late.gateway}/24`, 'dev', renewed]);
+  await run('ip', ['link', 'set', renewed, 'up']);
+  await run('ip', ['-n', late.netns, 'addr', 'add', `${late.address}/24`, 'dev', peer]);
+  await run('ip', ['-n', late.netns, 'link', 'set', peer, 'up']);
+  const t0 = Date.now();
+  await within(3000, 'attached on the new veth', async () => ours(await filters(renewed)));
+  console.log(`# replaced veth attached ${Date.now() - t0} ms after it came up`);
+  assert.match(agent.log(), /host-side interface of a pod went away; looking it up again/);
+  api.deletePod(TEAM, 'late-3');
+  await within(2000, 'late-3 detached', async () => !ours(await filters(renewed)));
+});
+
 test('a deleted pod is detached within 2 s, its flows freed, the foreign filter stays, attached interfaces go down', async () => {
   const attached = await metric('clovisor_capture_interfaces_attached');
   await curlFrom(caller, `http://${web.address}:8080/last`, hex(16));

@@ -1,5 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { errorMessage, type Component, type Logger } from '@clovisor/core';
+import { ifindexOf } from '@clovisor/libbpf';
 import { planInterfaces } from '../core/interface-plan.js';
 import type { CaptureRedisConfig, EgressRule, OtlpSuggestion } from '../core/redis-config.js';
 import type { CaptureStage } from '../io/capture-stage.js';
@@ -114,6 +115,7 @@ export class KubernetesCapture implements Component {
 
   private resolveMissing(): void {
     if (!this.running) return;
+    this.dropVanished();
     for (const pod of this.monitored) {
       const ip = pod.ips[0];
       if (!ip || this.resolving.has(pod.uid) || this.resolved.get(pod.uid)?.ip === ip) continue;
@@ -141,6 +143,21 @@ export class KubernetesCapture implements Component {
     }
   }
 
+  /**
+   * A pod's veth can be replaced under the same pod and IP (sandbox recreated): an interface
+   * found earlier that is gone, or whose name now has another ifindex, is looked up again.
+   */
+  private dropVanished(): void {
+    let dropped = false;
+    for (const [uid, r] of this.resolved) {
+      if (currentIfindex(r.host.name) === r.host.ifindex) continue;
+      this.resolved.delete(uid);
+      dropped = true;
+      this.log.info('host-side interface of a pod went away; looking it up again', { interface: r.host.name, ip: r.ip });
+    }
+    if (dropped) this.replan();
+  }
+
   private replan(): void {
     if (!this.running) return;
     const hosts = new Map([...this.resolved].map(([uid, r]) => [uid, r.host]));
@@ -152,6 +169,14 @@ export class KubernetesCapture implements Component {
     } catch (err) {
       this.log.error('applying the monitored set failed', { error: errorMessage(err) });
     }
+  }
+}
+
+function currentIfindex(name: string): number | null {
+  try {
+    return ifindexOf(name);
+  } catch {
+    return null;
   }
 }
 
