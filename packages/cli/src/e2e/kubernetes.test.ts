@@ -310,10 +310,10 @@ test('a deleted pod is detached within 2 s, its flows freed, the foreign filter 
 
 test('Redis unreachable: the agent runs on defaults (namespace default) and follows Redis once it comes up; SIGKILL leaves a stale filter the next start removes', async () => {
   const redisPort = await freePort();
-  const stateB = mkdtempSync(join(tmpdir(), 'clovisor-state-b-'));
   // a foreign filter on the veth this agent will attach to
   await run('tc', ['qdisc', 'add', 'dev', dflt.hostInterface, 'clsact']);
   await run('tc', ['filter', 'add', 'dev', dflt.hostInterface, 'egress', ...FOREIGN_FILTER]);
+  const stateB = mkdtempSync(join(tmpdir(), 'clovisor-state-b-'));
   api.addPod(podObject('dflt-1', 'default', { app: 'dflt' }, dflt, NODE_B, [{ name: 'http', containerPort: 8080 }]));
   const args = ['capture', '--kubernetes', '--kubeconfig', api.kubeconfigPath(), '--node', NODE_B, '--redis', `redis://127.0.0.1:${redisPort}/0`, '--metrics-port', '0'];
   const env = { ...topics.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_STATE_DIR: stateB };
