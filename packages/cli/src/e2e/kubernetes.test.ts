@@ -317,8 +317,9 @@ test('Redis unreachable: the agent runs on defaults (namespace default) and foll
   api.addPod(podObject('dflt-1', 'default', { app: 'dflt' }, dflt, NODE_B, [{ name: 'http', containerPort: 8080 }]));
   const args = ['capture', '--kubernetes', '--kubeconfig', api.kubeconfigPath(), '--node', NODE_B, '--redis', `redis://127.0.0.1:${redisPort}/0`, '--metrics-port', '0'];
   const env = { ...topics.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_STATE_DIR: stateB };
-  const b = await startClovisor(args, env);
+  let b: PipelineProcess | undefined;
   try {
+    b = await startClovisor(args, env);
     assert.match(b.log(), new RegExp(`Redis redis://127.0.0.1:${redisPort}/0 unreachable: keeping the current capture configuration \\(defaults\\); retrying`));
     await within(2000, 'default-namespace pod attached on defaults', async () => ours(await filters(dflt.hostInterface)));
 
@@ -353,7 +354,7 @@ test('Redis unreachable: the agent runs on defaults (namespace default) and foll
     }
     assert.match(await filters(dflt.hostInterface), /pref 100 u32/, 'and our clean exit');
   } finally {
-    if (b.child.exitCode === null && b.child.signalCode === null) await b.stop();
+    if (b && b.child.exitCode === null && b.child.signalCode === null) await b.stop();
     rmSync(stateB, { recursive: true, force: true });
   }
 });
