@@ -292,6 +292,39 @@ test('a pod whose veth is replaced (same pod, same IP: the sandbox was recreated
   await within(2000, 'late-3 detached', async () => !ours(await filters(renewed)));
 });
 
+test('bridge CNI: a pod behind a Linux bridge is attached on its bridge port (found through the peer in its named netns)', async () => {
+  // the Lab's 10.<n>/16 is ours; its pods use the low third octets
+  const second = web.address.split('.')[1]!;
+  const tag = hex(2);
+  const bridge = `clvbr${tag}`;
+  const hostSide = `clvb${tag}h`;
+  const podSide = `clvb${tag}p`;
+  const netns = `clv-br-${tag}`;
+  const podIp = `10.${second}.200.2`;
+  try {
+    await run('ip', ['link', 'add', bridge, 'type', 'bridge']);
+    await run('ip', ['addr', 'add', `10.${second}.200.1/24`, 'dev', bridge]);
+    await run('ip', ['link', 'set', bridge, 'up']);
+    await run('ip', ['netns', 'add', netns]);
+    await run('ip', ['link', 'add', hostSide, 'type', 'veth', 'peer', 'name', podSide]);
+    await run('ip', ['link', 'set', podSide, 'netns', netns]);
+    await run('ip', ['link', 'set', hostSide, 'master', bridge, 'up']);
+    await run('ip', ['-n', netns, 'addr', 'add', `${podIp}/24`, 'dev', podSide]);
+    await run('ip', ['-n', netns, 'link', 'set', podSide, 'up']);
+    const bridged = { ...web, address: podIp };
+    api.addPod(podObject('bridged-1', TEAM, { app: 'bridged' }, bridged, NODE, [{ name: 'http', containerPort: 8080 }]));
+    const ms = await within(2000, 'bridge port attached', async () => ours(await filters(hostSide)));
+    console.log(`# bridged pod attached ${ms} ms after its Pod object was created`);
+    assert.equal(ours(await filters(bridge)), false, 'not the bridge itself');
+    api.deletePod(TEAM, 'bridged-1');
+    await within(2000, 'bridge port detached', async () => !ours(await filters(hostSide)));
+  } finally {
+    await run('ip', ['link', 'del', hostSide]).catch(() => undefined);
+    await run('ip', ['link', 'del', bridge]).catch(() => undefined);
+    await run('ip', ['netns', 'del', netns]).catch(() => undefined);
+  }
+});
+
 test('a deleted pod is detached within 2 s, its flows freed, the foreign filter stays, attached interfaces go down', async () => {
   const attached = await metric('clovisor_capture_interfaces_attached');
   await curlFrom(caller, `http://${web.address}:8080/last`, hex(16));
