@@ -10,6 +10,7 @@
  *
  * Copy rule: a packet is copied when its src or dst port is in `ports` (for its ifindex or for
  * ifindex 0 = any interface) AND it carries L4 payload, or (TCP) it has SYN, FIN or RST.
+ * Or: the packet's remote end matches an `egress_rules` entry of its ifindex (see that block).
  * Pure ACKs are counted as matched but not copied. Payload is read with bpf_skb_load_bytes, so
  * non-linear and GSO skbs (up to 64 KiB on veth with TSO) work; only the first `snaplen` bytes
  * are copied and the cut is counted.
@@ -169,6 +170,63 @@ static __always_inline __u32 port_proto(__u32 ifindex, __u16 port)
 	return v ? *v : 0;
 }
 
+/*
+ * ---- Egress match rules (Clovisor's clovisor_egress_match) ----
+ * Outbound connections of a monitored pod to <address prefix>:<port> are copied even though the
+ * port is not one the pod serves. On the pod's host-side veth the pod's outbound packets arrive
+ * at tc INGRESS (daddr/dport = the remote) and the replies leave at tc EGRESS (saddr/sport = the
+ * remote), so each hook looks up the remote end of the packet. User space expands each rule per
+ * pod (the pod-name prefix selects pods) into one entry per ifindex; a rule for any address
+ * ("0") is two entries, family 4 and family 6, of address prefix length 0.
+ *
+ * LPM trie key (mirrored by encodeEgressRuleKey in packages/libbpf/src/capture-abi.ts):
+ *   off size field
+ *     0    4 prefixlen  EGRESS_FIXED_BITS (64) + address prefix length (0..32 or 0..128)
+ *     4    4 ifindex    host order, matched exactly (within the fixed bits)
+ *     8    2 port       network order
+ *    10    1 family     4 | 6
+ *    11    1 pad        0
+ *    12   16 addr       network order; IPv4 in the first 4 bytes
+ * Value: __u32 rule flags (nonzero = match; reserved).
+ */
+#define EGRESS_RULES_MAX 4096
+#define EGRESS_FIXED_BITS 64
+
+struct egress_key {
+	__u32 prefixlen;
+	__u32 ifindex;
+	__be16 port;
+	__u8 family;
+	__u8 pad;
+	__u8 addr[16];
+};
+
+_Static_assert(sizeof(struct egress_key) == 28, "egress_key must be 28 bytes");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, EGRESS_RULES_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct egress_key);
+	__type(value, __u32);
+} egress_rules SEC(".maps");
+
+/* Does the remote end of this packet (by hook, see above) match an egress rule of its interface? */
+static __always_inline int egress_match(__u32 ifindex, __u32 hook, const struct capture_event *h)
+{
+	struct egress_key k = {};
+	const __u8 *remote = hook == HOOK_INGRESS ? h->daddr : h->saddr;
+	__u16 port = hook == HOOK_INGRESS ? h->dport : h->sport;
+
+	k.prefixlen = EGRESS_FIXED_BITS + (h->ip_version == 4 ? 32 : 128);
+	k.ifindex = ifindex;
+	k.port = bpf_htons(port);
+	k.family = h->ip_version;
+	__builtin_memcpy(k.addr, remote, 16);
+	return bpf_map_lookup_elem(&egress_rules, &k) != NULL;
+}
+/* ---- end of egress match rules ---- */
+
 static __always_inline __u32 snaplen(void)
 {
 	__u32 zero = 0;
@@ -282,7 +340,8 @@ static __always_inline void capture(struct __sk_buff *skb, __u32 hook)
 		return;
 	}
 
-	if (!port_proto(skb->ifindex, h.dport) && !port_proto(skb->ifindex, h.sport))
+	if (!port_proto(skb->ifindex, h.dport) && !port_proto(skb->ifindex, h.sport) &&
+	    !egress_match(skb->ifindex, hook, &h))
 		return;
 	count(CNT_MATCHED, 1);
 

@@ -28,6 +28,14 @@ export interface RunConfig {
   legacyTags: boolean;
   /** Confluent Schema Registry: write its wire format, read it besides single-object encoding */
   schemaRegistry: string | null;
+  /** capture: follow the pods of this node in Kubernetes instead of --interface/--port */
+  kubernetes: boolean;
+  /** --kubeconfig; null = KUBECONFIG, ~/.kube/config or in-cluster */
+  kubeconfig: string | null;
+  /** capture --kubernetes: where the attached interfaces are recorded (stale filter cleanup after a crash) */
+  stateDir: string;
+  /** whether --otlp-endpoint / CLOVISOR_OTLP_ENDPOINT was given (else Redis may suggest one) */
+  otlpEndpointExplicit: boolean;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -40,6 +48,7 @@ export const Defaults = {
   snaplen: 4096,
   metricsPort: 9464,
   partitions: 3,
+  stateDir: '/run/clovisor',
 } as const;
 
 /** `eth0` or `veth1=frontend` (interface name, then the Kubernetes service it stands for). */
@@ -99,6 +108,8 @@ export interface RunFlags {
   plugin?: string[];
   'legacy-tags'?: boolean;
   'schema-registry'?: string;
+  kubernetes?: boolean;
+  kubeconfig?: string;
 }
 
 export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
@@ -143,5 +154,9 @@ export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
     plugins,
     legacyTags: flags['legacy-tags'] === true || boolSetting('CLOVISOR_LEGACY_TAGS', env['CLOVISOR_LEGACY_TAGS']),
     schemaRegistry: optionalUrl('--schema-registry', flags['schema-registry'] ?? env['CLOVISOR_SCHEMA_REGISTRY'], ['http:', 'https:']),
+    kubernetes: flags.kubernetes === true || boolSetting('CLOVISOR_KUBERNETES', env['CLOVISOR_KUBERNETES']),
+    kubeconfig: flags.kubeconfig ?? null,
+    stateDir: env['CLOVISOR_STATE_DIR'] || Defaults.stateDir,
+    otlpEndpointExplicit: flags['otlp-endpoint'] !== undefined || env['CLOVISOR_OTLP_ENDPOINT'] !== undefined,
   };
 }

@@ -47,6 +47,13 @@ Capture (flag, environment, default):
   --snaplen <bytes>                 CLOVISOR_SNAPLEN    4096 (64-8192): payload bytes copied per packet
   --metrics-port <port>             CLOVISOR_METRICS_PORT 9464: Prometheus /metrics on 0.0.0.0 (0 = off)
   --node <name>                     CLOVISOR_NODE_NAME or NODE_NAME, else the host name
+  --kubernetes                      CLOVISOR_KUBERNETES=1
+        follow the pods of this node (--node) instead of --interface/--port (which it refuses):
+        pods selected by Redis clovisor_labels, ports and protocols from their services,
+        egress rules from clovisor_egress_match, all applied live (docs/kubernetes.md).
+        Records what it attached in CLOVISOR_STATE_DIR (/run/clovisor) to remove stale filters
+        after a crash.
+  --kubeconfig <path>               KUBECONFIG, ~/.kube/config, else in-cluster service account
 `;
 
 export const HELP: Record<string, string> = {
@@ -68,17 +75,23 @@ Quick start:  npm run demo        Tests:  npm test
 Docs: README.md, docs/`,
 
   run: `Usage: clovisor run --interface <ifname>[=<service>] ... --port <port>=<protocol> ... [flags]
+       clovisor run --kubernetes [--kubeconfig <path>] [flags]
 
 Runs the four stages in one process. They talk only through their Kafka topics
 (clovisor.segments.v1 -> clovisor.transactions.v1 -> clovisor.spans.v1), values in Avro.
 Topics are created when missing. Needs root (eBPF). SIGINT/SIGTERM detach the eBPF programs,
 flush, commit and exit 0.
 
+With --kubernetes and no --otlp-endpoint/CLOVISOR_OTLP_ENDPOINT, a Jaeger collector named in
+Redis (clovisor_jaeger_collector, else clovisor_jaeger_agent) at start gives the OTLP endpoint
+http://<its host>:4318 (4317 for grpc).
+
 Example:
   sudo clovisor run --interface veth-front=frontend --interface veth-back=backend --port 8080=http
 ${CAPTURE_FLAGS}${PLUGIN_FLAGS}${CORRELATOR_FLAGS}${PIPELINE_FLAGS}`,
 
   capture: `Usage: clovisor capture --interface <ifname>[=<service>] ... --port <port>=<protocol> ... [flags]
+       clovisor capture --kubernetes [--kubeconfig <path>] [--node <name>] [flags]
 
 Attaches the tc eBPF program (clsact ingress and egress) to each interface, copies the packets
 of the given server ports (payload up to --snaplen, plus SYN/FIN/RST; pure ACKs are skipped) and

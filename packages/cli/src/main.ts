@@ -1,17 +1,9 @@
 import { ClovisorError } from '@clovisor/core';
 import { HELP } from './help.js';
-import type { StageName } from './commands/stages.js';
+import { STAGE_COMMANDS } from './commands/stage-commands.js';
 
 // Commands are imported when used: loading every stage (Kafka, OTLP, the addon) for `--help`
 // or `pcap decode` would cost most of a second.
-
-const STAGE_COMMANDS: Record<string, StageName[]> = {
-  run: ['capture', 'decode', 'correlate', 'export'],
-  capture: ['capture'],
-  decode: ['decode'],
-  correlate: ['correlate'],
-  export: ['export'],
-};
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -2,17 +2,19 @@
 // record layout. Pure (no addon). Keep in lockstep with the header comment of capture.bpf.c;
 // capture-abi.test.ts checks these offsets against the object's BTF.
 import { fileURLToPath } from 'node:url';
+import { isIPv4, isIPv6 } from 'node:net';
 import { BpfError } from './errors.js';
 
 /** Where build.sh puts the compiled object, relative to this package. */
 export const CAPTURE_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/capture.bpf.o', import.meta.url));
 
 export const CaptureProgram = { INGRESS: 'capture_ingress', EGRESS: 'capture_egress' } as const;
-export const CaptureMap = { PORTS: 'ports', CONFIG: 'config', COUNTERS: 'counters', EVENTS: 'events' } as const;
+export const CaptureMap = { PORTS: 'ports', CONFIG: 'config', COUNTERS: 'counters', EVENTS: 'events', EGRESS_RULES: 'egress_rules' } as const;
 
 export const CAPTURE_MAX_SNAPLEN = 8192;
 export const CAPTURE_DEFAULT_SNAPLEN = 4096;
 export const CAPTURE_PORTS_MAX_ENTRIES = 1024;
+export const CAPTURE_EGRESS_RULES_MAX_ENTRIES = 4096;
 
 /** Indices of the per-CPU `counters` array (__u64 each). */
 export const CaptureCounter = {
@@ -68,6 +70,70 @@ export function encodeProtocolId(id: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(id, 0);
   return b;
+}
+
+/** One `egress_rules` entry: outbound traffic of `ifindex` to `address/prefixLength`:`port`. */
+export interface EgressRuleKey {
+  ifindex: number;
+  family: 4 | 6;
+  /** textual IPv4/IPv6 address; bits beyond prefixLength are ignored by the trie */
+  address: string;
+  prefixLength: number;
+  port: number;
+}
+
+/** Bits of the `egress_rules` key before the address: ifindex, port, family, pad. */
+export const EGRESS_FIXED_BITS = 64;
+export const EGRESS_KEY_LEN = 28;
+
+/**
+ * `egress_rules` LPM-trie key: { u32 prefixlen = 64 + address prefix length; u32 ifindex (host
+ * order); u16 port (network order); u8 family; u8 pad; u8 addr[16] (network order) }.
+ */
+export function encodeEgressRuleKey(rule: EgressRuleKey): Buffer {
+  const { ifindex, family, address, prefixLength, port } = rule;
+  if (!Number.isInteger(ifindex) || ifindex < 1 || ifindex > 0xffffffff) throw new BpfError('EINVAL', `ifindex must be >= 1, got ${ifindex}`);
+  if (!Number.isInteger(port) || port < 1 || port > 0xffff) throw new BpfError('EINVAL', `port must be 1..65535, got ${port}`);
+  const max = family === 4 ? 32 : 128;
+  if ((family !== 4 && family !== 6) || !Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > max) {
+    throw new BpfError('EINVAL', `prefix length must be 0..${max} for IPv${family}, got ${prefixLength}`);
+  }
+  const b = Buffer.alloc(EGRESS_KEY_LEN);
+  b.writeUInt32LE(EGRESS_FIXED_BITS + prefixLength, 0);
+  b.writeUInt32LE(ifindex, 4);
+  b.writeUInt16BE(port, 8);
+  b[10] = family;
+  parseIp(address, family).copy(b, 12);
+  return b;
+}
+
+/** `egress_rules` value: nonzero u32 (flags, reserved). */
+export function encodeEgressRuleValue(): Buffer {
+  return u32Key(1);
+}
+
+function parseIp(address: string, family: 4 | 6): Buffer {
+  if (family === 4) {
+    if (!isIPv4(address)) throw new BpfError('EINVAL', `"${address}" is not an IPv4 address`);
+    const out = Buffer.alloc(16);
+    address.split('.').forEach((octet, i) => { out[i] = Number(octet); });
+    return out;
+  }
+  if (!isIPv6(address)) throw new BpfError('EINVAL', `"${address}" is not an IPv6 address`);
+  let text = address;
+  // an embedded IPv4 tail (::ffff:1.2.3.4) becomes two hex groups
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const o = v4[1]!.split('.').map(Number);
+    text = text.slice(0, -v4[1]!.length) + `${((o[0]! << 8) | o[1]!).toString(16)}:${((o[2]! << 8) | o[3]!).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') as [string, string] : [text, null];
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = tail === null || tail === '' ? [] : tail.split(':');
+  const groups = tail === null ? headGroups : [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
+  const out = Buffer.alloc(16);
+  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
+  return out;
 }
 
 /** `config[0]`: { u32 snaplen (0 = 4096, clamped to 8192 in BPF); u32 flags (reserved, 0) }. */

@@ -1,4 +1,6 @@
-export { CaptureStage, type CaptureSettings, type CaptureStats } from './io/capture-stage.js';
+export { CaptureStage, type ApplyResult, type CaptureSettings, type CaptureStats } from './io/capture-stage.js';
+export { planInterfaces, egressTargetsFor, type DesiredInterface, type EgressTarget, type PlannedPod } from './core/interface-plan.js';
+export { AttachmentRecord } from './io/attachment-record.js';
 export { FlowTracker, type FlowTrackerOptions, type FlowTrackerStats, type MonitoredInterface } from './core/flow-tracker.js';
 export { createCaptureMetrics, type CaptureMetrics, type CaptureMetricsSnapshot } from './io/metrics.js';
 export { MetricsServer, type MetricsServerOptions } from './io/metrics-server.js';
@@ -16,3 +18,4 @@ export {
 export { protocolOfPort, protocolOfPortName } from './kubernetes/port-protocol.js';
 export { KubeApiServer, type KubeApiServerOptions, type KubeApiServerStats } from './testing/kube-api-server.js';
 export { resolveHostInterface, runIp, type HostInterface, type IpRunner } from './kubernetes/host-interface.js';
+export { KubernetesCapture, type KubernetesCaptureOptions } from './kubernetes/kubernetes-capture.js';

@@ -1,5 +1,5 @@
 import { Topics, createKafka, createLogger, ensureTopics, RecordProducer, useSchemaRegistry, type Codecs, type Component, type Logger } from '@clovisor/core';
-import { CaptureStage } from '@clovisor/capture';
+import { buildCapture, chooseOtlpEndpoint, checkCaptureSources } from './capture-component.js';
 import { DecoderStage } from '@clovisor/decoder';
 import { CorrelatorStage } from '@clovisor/correlator';
 import { ExporterStage } from '@clovisor/exporter';
@@ -10,7 +10,7 @@ import { endpointAccepts } from '../otlp-probe.js';
 
 export type StageName = 'capture' | 'decode' | 'correlate' | 'export';
 
-const FLAG_OPTIONS = {
+export const FLAG_OPTIONS = {
   interface: { type: 'string', multiple: true },
   port: { type: 'string', multiple: true },
   brokers: { type: 'string' },
@@ -24,6 +24,8 @@ const FLAG_OPTIONS = {
   plugin: { type: 'string', multiple: true },
   'legacy-tags': { type: 'boolean' },
   'schema-registry': { type: 'string' },
+  kubernetes: { type: 'boolean' },
+  kubeconfig: { type: 'string' },
 } as const;
 
 /** The topics these stages write, with their record type: registered in the schema registry. */
@@ -43,8 +45,8 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
   if (flags._.length > 0) throw new UsageError(command, `unexpected argument "${flags._[0]}"`);
   const config = resolveRunConfig(flags, process.env);
   if (stages.includes('capture')) {
-    if (config.interfaces.length === 0) throw new UsageError(command, 'give at least one --interface <ifname>[=<service>]');
-    if (config.ports.length === 0) throw new UsageError(command, 'give at least one --port <port>=<protocol>');
+    const problem = checkCaptureSources(config);
+    if (problem) throw new UsageError(command, problem);
   }
   const log = createLogger(`clovisor-${command}`);
   const stopping = new AbortController();
@@ -61,9 +63,9 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const components = await startStages(config, stages, log, stopping.signal);
+  const { components, otlpEndpoint } = await startStages(config, stages, log, stopping.signal);
   if (!stopping.signal.aborted) {
-    log.info('running', { stages: stages.join(','), brokers: config.brokers.join(','), ...(stages.includes('export') ? { otlp: config.otlpEndpoint } : {}) });
+    log.info('running', { stages: stages.join(','), brokers: config.brokers.join(','), ...(stages.includes('export') ? { otlp: otlpEndpoint } : {}) });
     await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
   }
   // Upstream first, so each stage flushes into a downstream one that is still running.
@@ -74,18 +76,19 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
   return 0;
 }
 
-async function startStages(config: RunConfig, stages: StageName[], log: Logger, signal: AbortSignal): Promise<Component[]> {
+async function startStages(config: RunConfig, stages: StageName[], log: Logger, signal: AbortSignal): Promise<{ components: Component[]; otlpEndpoint: string }> {
   const kafka = createKafka(config.brokers, 'clovisor', log);
   const producer = new RecordProducer(kafka, log.child('producer'));
   const started: Component[] = [];
   // Capture checks its interfaces and BPF before waiting on Kafka: a typo should fail at once.
-  const capture = stages.includes('capture') ? new CaptureStage(producer, config, log.child('capture')) : null;
+  const capture = stages.includes('capture') ? buildCapture(producer, config, log.child('capture')) : null;
   if (capture) await capture.prepare();
+  if (stages.includes('export')) config = { ...config, otlpEndpoint: chooseOtlpEndpoint(config, capture, log) };
   try {
     await waitForKafka(config.brokers, log, signal);
     if (signal.aborted) {
       await capture?.stop();
-      return [];
+      return { components: [], otlpEndpoint: config.otlpEndpoint };
     }
     await ensureTopics(kafka, [Topics.segments, Topics.transactions, Topics.spans, Topics.deadletter].map((topic) => ({ topic, numPartitions: config.partitions })));
     if (config.schemaRegistry !== null) await useSchemaRegistry(config.schemaRegistry, writtenTopics(stages));
@@ -103,7 +106,7 @@ async function startStages(config: RunConfig, stages: StageName[], log: Logger, 
       started.push(component);
     }
     started.push(producer);
-    return started;
+    return { components: started, otlpEndpoint: config.otlpEndpoint };
   } catch (err) {
     if (capture) await capture.stop();
     for (const component of started) await component.stop().catch(() => undefined);

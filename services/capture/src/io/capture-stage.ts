@@ -5,9 +5,12 @@ import {
 } from '@clovisor/core';
 import {
   BpfError, BpfObject, CAPTURE_OBJECT_PATH, CaptureMap, CaptureProgram, clockOffsetNs, decodeCaptureEvent, encodeCaptureConfig,
-  encodePortKey, encodeProtocolId, forEachRecord, ifindexOf, readCaptureCounters, type CaptureCounters, type RingReader, type TcLink,
+  encodeEgressRuleKey, encodeEgressRuleValue, encodePortKey, encodeProtocolId, forEachRecord, ifindexOf, readCaptureCounters,
+  type CaptureCounters, type RingReader, type TcLink,
 } from '@clovisor/libbpf';
 import { FlowTracker, type MonitoredInterface } from '../core/flow-tracker.js';
+import type { DesiredInterface } from '../core/interface-plan.js';
+import { AttachmentRecord } from './attachment-record.js';
 import { createCaptureMetrics, type CaptureMetrics, type CaptureMetricsSnapshot } from './metrics.js';
 import { MetricsServer } from './metrics-server.js';
 import { SegmentSender } from './segment-sender.js';
@@ -19,6 +22,28 @@ export interface CaptureSettings {
   snaplen: number;
   /** Prometheus /metrics on 0.0.0.0:<port>; absent or 0 = no metrics server */
   metricsPort?: number;
+  /**
+   * Where the attached interfaces are recorded so that the next start after a crash removes our
+   * stale filters (io/attachment-record.ts); absent = not recorded (static --interface mode,
+   * where every interface is attached again anyway, replacing our old filter).
+   */
+  stateFile?: string;
+}
+
+/** What applyInterfaces() changed. */
+export interface ApplyResult {
+  attached: string[];
+  detached: string[];
+  updated: string[];
+  failed: Array<{ name: string; error: string }>;
+}
+
+interface Attachment {
+  spec: DesiredInterface;
+  links: TcLink[];
+  /** hex of the `ports` keys and `egress_rules` keys we wrote for this interface */
+  portKeys: Map<string, number>;
+  egressKeys: Set<string>;
 }
 
 /** Null parts: not started yet (or stopped). */
@@ -31,11 +56,17 @@ export interface CaptureStats extends CaptureMetricsSnapshot {
  * ring buffer, groups packets into flows (pure FlowTracker) and publishes SegmentBatch records.
  * prepare() checks everything that can fail locally (interfaces, root, the BPF object) before
  * the caller waits on Kafka; stop() detaches first, then flushes what is pending.
+ * The set of interfaces can change while running: applyInterfaces() takes the desired set
+ * (from --interface, or from Kubernetes) and attaches, detaches and rewrites ports to match.
  */
 export class CaptureStage implements Component {
   readonly name = 'capture';
   private object: BpfObject | null = null;
-  private links: TcLink[] = [];
+  private readonly attachments = new Map<number, Attachment>();
+  private readonly protocols = new Map<number, Map<number, string>>();
+  private initial: DesiredInterface[] = [];
+  private record: AttachmentRecord | null = null;
+  private started = false;
   private reader: RingReader | null = null;
   private tracker: FlowTracker | null = null;
   private sender: SegmentSender | null = null;
@@ -45,8 +76,12 @@ export class CaptureStage implements Component {
   private decodeErrors = 0;
   private lastLost = 0n;
   private ticks = 0;
-  private attached = 0;
   private configReloads = 0;
+  private attachFailures = 0;
+  /** detached interfaces whose flows are freed once the ring has delivered their last packets: ifindex → due (ms) */
+  private readonly forgetAt = new Map<number, number>();
+  /** last failure per interface name: a failure repeated on every re-plan is logged once */
+  private readonly lastFailure = new Map<string, string>();
   /** only with a metrics port: prom-client's process metrics cost timers and GC observers */
   private metrics: CaptureMetrics | null = null;
   private metricsServer: MetricsServer | null = null;
@@ -69,6 +104,7 @@ export class CaptureStage implements Component {
 
   async prepare(): Promise<void> {
     if (this.object) return;
+    const initial: DesiredInterface[] = [];
     for (const spec of this.settings.interfaces) {
       let ifindex: number;
       try {
@@ -76,20 +112,22 @@ export class CaptureStage implements Component {
       } catch (err) {
         throw new ConfigError(`--interface ${spec.name}: no such interface on this host (check \`ip link\`)`, { cause: err });
       }
-      this.monitored.set(ifindex, { ifindex, name: spec.name, pod: { service: spec.service ?? spec.name, namespace: null, name: null, node: this.settings.node } });
+      const pod = { service: spec.service ?? spec.name, namespace: null, name: null, node: this.settings.node };
+      initial.push({ name: spec.name, ifindex, pod, ports: this.settings.ports, egress: [] });
     }
+    this.initial = initial;
     if (typeof process.getuid === 'function' && process.getuid() !== 0) {
       throw new ConfigError('capture loads eBPF programs and needs root (CAP_BPF, CAP_NET_ADMIN): run it with sudo');
     }
     const path = process.env['CLOVISOR_BPF_OBJECT'] ?? CAPTURE_OBJECT_PATH;
     if (!existsSync(path)) throw new ConfigError(`eBPF object ${path} is missing: run \`npm run build\` (needs clang and libbpf-dev: scripts/ensure-system.sh)`);
+    if (this.settings.stateFile) {
+      this.record = new AttachmentRecord(this.settings.stateFile, this.log);
+      this.record.claim();
+    }
     try {
       this.object = BpfObject.open(path);
       this.object.map(CaptureMap.CONFIG).update(u32Zero, encodeCaptureConfig({ snaplen: this.settings.snaplen }));
-      const ports = this.object.map(CaptureMap.PORTS);
-      for (const ifindex of this.monitored.keys()) {
-        for (const rule of this.settings.ports) ports.update(encodePortKey(ifindex, rule.port), encodeProtocolId(ProtocolIds[rule.protocol]));
-      }
     } catch (err) {
       this.object?.close();
       this.object = null;
@@ -113,29 +151,162 @@ export class CaptureStage implements Component {
   async start(): Promise<void> {
     await this.prepare();
     const object = this.object!;
-    const protocolByPort = new Map(this.settings.ports.map((r) => [r.port, r.protocol]));
     this.tracker = new FlowTracker({
       node: this.settings.node,
       interfaces: this.monitored,
-      protocolOf: (_ifindex, port) => protocolByPort.get(port) ?? null,
+      protocolOf: (ifindex, port) => this.protocols.get(ifindex)?.get(port) ?? null,
     });
     this.sender = new SegmentSender(this.producer, this.log.child('sender'), { onSendDuration: (s, ok) => this.metrics?.observeSendDuration(s, ok) });
     this.sender.start();
     this.offsetNs = clockOffsetNs();
+    this.started = true;
     try {
       this.reader = object.openRingReader(CaptureMap.EVENTS, (batch) => this.onBatch(batch), {
         onError: (err) => this.log.error('ring buffer batch failed', { error: errorMessage(err) }),
       });
-      for (const iface of this.monitored.values()) {
-        for (const hook of ['ingress', 'egress'] as const) this.links.push(object.attachTc(hook === 'ingress' ? CaptureProgram.INGRESS : CaptureProgram.EGRESS, iface.ifindex, hook));
-        this.attached += 1;
-        this.log.info('attached', { interface: iface.name, ifindex: iface.ifindex, service: iface.pod?.service });
-      }
     } catch (err) {
       await this.stop();
       throw bpfFailure(err);
     }
+    const { failed } = this.applyInterfaces(this.initial);
+    if (failed.length > 0) {
+      await this.stop();
+      throw new UnavailableError('ATTACH', `attaching to ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`, { retryable: false });
+    }
     this.timer = setInterval(() => this.onTick(), 50);
+  }
+
+  /**
+   * Makes the attached set equal to `desired` (keyed by ifindex): attaches new interfaces,
+   * rewrites the ports and egress rules of kept ones in the kernel maps, detaches the others and
+   * frees their flows (flushed to Kafka first). An interface that fails (e.g. its veth vanished
+   * meanwhile) is reported and skipped; the others still apply. Synchronous: each step is a
+   * syscall, so two calls can never interleave.
+   */
+  applyInterfaces(desired: readonly DesiredInterface[]): ApplyResult {
+    const result: ApplyResult = { attached: [], detached: [], updated: [], failed: [] };
+    if (!this.started || !this.object) throw new Error('applyInterfaces() before start()');
+    const wanted = new Map(desired.map((d) => [d.ifindex, d]));
+    for (const [ifindex, a] of this.attachments) {
+      const next = wanted.get(ifindex);
+      // the same ifindex under another name is another interface (indexes are reused)
+      if (!next || next.name !== a.spec.name) {
+        this.detachOne(a);
+        result.detached.push(a.spec.name);
+      }
+    }
+    for (const d of desired) {
+      const current = this.attachments.get(d.ifindex);
+      try {
+        if (current) {
+          if (this.syncKeys(current, d)) result.updated.push(d.name);
+        } else {
+          this.attachOne(d);
+          result.attached.push(d.name);
+        }
+        this.lastFailure.delete(d.name);
+      } catch (err) {
+        const error = errorMessage(err);
+        result.failed.push({ name: d.name, error });
+        this.attachFailures += 1;
+        if (this.lastFailure.get(d.name) !== error) {
+          this.lastFailure.set(d.name, error);
+          this.log.warn('attaching/updating an interface failed; it is retried on the next change', { interface: d.name, ifindex: d.ifindex, error });
+        }
+      }
+    }
+    for (const name of this.lastFailure.keys()) if (!desired.some((d) => d.name === name)) this.lastFailure.delete(name);
+    this.record?.write([...this.attachments.values()].map((a) => ({ name: a.spec.name, ifindex: a.spec.ifindex })));
+    return result;
+  }
+
+  /** Names of the interfaces attached now. */
+  attachedInterfaces(): string[] {
+    return [...this.attachments.values()].map((a) => a.spec.name);
+  }
+
+  private attachOne(d: DesiredInterface): void {
+    const object = this.object!;
+    const a: Attachment = { spec: d, links: [], portKeys: new Map(), egressKeys: new Set() };
+    if (this.forgetAt.has(d.ifindex)) {
+      // attached again before its flows were freed: they carry on, unless the ifindex now names another interface
+      if (this.monitored.get(d.ifindex)?.name !== d.name) this.forgetNow(d.ifindex);
+      this.forgetAt.delete(d.ifindex);
+    }
+    // maps first: the first packet after attach already finds its ports
+    this.attachments.set(d.ifindex, a);
+    this.monitored.set(d.ifindex, { ifindex: d.ifindex, name: d.name, pod: d.pod });
+    try {
+      this.syncKeys(a, d);
+      for (const hook of ['ingress', 'egress'] as const) a.links.push(object.attachTc(hook === 'ingress' ? CaptureProgram.INGRESS : CaptureProgram.EGRESS, d.ifindex, hook));
+    } catch (err) {
+      this.detachOne(a, false);
+      throw bpfFailure(err);
+    }
+    this.log.info('attached', { interface: d.name, ifindex: d.ifindex, service: d.pod?.service, pod: d.pod?.name ?? undefined, ports: d.ports.map((p) => `${p.port}=${p.protocol}`).join(','), egressRules: d.egress.length });
+  }
+
+  private detachOne(a: Attachment, logIt = true): void {
+    const object = this.object!;
+    for (const link of a.links) {
+      try {
+        link.detach();
+      } catch (err) {
+        this.log.error('detach failed; remove it with `tc filter del dev <if> ingress|egress pref 3088`', { link: link.describe(), error: errorMessage(err) });
+      }
+    }
+    a.links = [];
+    const ports = object.map(CaptureMap.PORTS);
+    const egress = object.map(CaptureMap.EGRESS_RULES);
+    for (const key of a.portKeys.keys()) ports.delete(Buffer.from(key, 'hex'));
+    for (const key of a.egressKeys) egress.delete(Buffer.from(key, 'hex'));
+    this.attachments.delete(a.spec.ifindex);
+    // The ring may still hold the interface's last packets (the reader polls every 100 ms): its
+    // flows are flushed and dropped a little later, in onTick (or at stop).
+    this.forgetAt.set(a.spec.ifindex, Date.now() + FORGET_GRACE_MS);
+    if (logIt) this.log.info('detached', { interface: a.spec.name, ifindex: a.spec.ifindex, pod: a.spec.pod?.name ?? undefined });
+  }
+
+  /** Writes the difference between what `a` has in the kernel maps and what `d` wants; true if anything changed. */
+  private syncKeys(a: Attachment, d: DesiredInterface): boolean {
+    const object = this.object!;
+    const ports = object.map(CaptureMap.PORTS);
+    const egress = object.map(CaptureMap.EGRESS_RULES);
+    let changed = false;
+    const wantedPorts = new Map(d.ports.map((p) => [encodePortKey(d.ifindex, p.port).toString('hex'), ProtocolIds[p.protocol]]));
+    for (const key of a.portKeys.keys()) {
+      if (!wantedPorts.has(key)) {
+        ports.delete(Buffer.from(key, 'hex'));
+        a.portKeys.delete(key);
+        changed = true;
+      }
+    }
+    for (const [key, id] of wantedPorts) {
+      if (a.portKeys.get(key) === id) continue;
+      ports.update(Buffer.from(key, 'hex'), encodeProtocolId(id));
+      a.portKeys.set(key, id);
+      changed = true;
+    }
+    const wantedEgress = new Set(d.egress.map((t) => encodeEgressRuleKey({ ifindex: d.ifindex, ...t }).toString('hex')));
+    for (const key of a.egressKeys) {
+      if (!wantedEgress.has(key)) {
+        egress.delete(Buffer.from(key, 'hex'));
+        a.egressKeys.delete(key);
+        changed = true;
+      }
+    }
+    for (const key of wantedEgress) {
+      if (a.egressKeys.has(key)) continue;
+      egress.update(Buffer.from(key, 'hex'), encodeEgressRuleValue());
+      a.egressKeys.add(key);
+      changed = true;
+    }
+    this.protocols.set(d.ifindex, new Map(d.ports.map((p) => [p.port, p.protocol])));
+    const podChanged = JSON.stringify(a.spec.pod) !== JSON.stringify(d.pod);
+    a.spec = d;
+    if (podChanged) this.monitored.set(d.ifindex, { ifindex: d.ifindex, name: d.name, pod: d.pod });
+    if (changed && a.links.length > 0) this.log.info('interface updated', { interface: d.name, ports: d.ports.map((p) => `${p.port}=${p.protocol}`).join(','), egressRules: d.egress.length });
+    return changed || podChanged;
   }
 
   stats(): CaptureStats {
@@ -145,7 +316,8 @@ export class CaptureStage implements Component {
       flows: this.tracker?.stats() ?? null,
       sender: this.sender?.stats() ?? { queued: 0, sent: 0, droppedQueueFull: 0, sendErrors: 0, lastSendLatencyMs: 0 },
       ring: this.reader?.stats() ?? null,
-      interfacesAttached: this.attached,
+      interfacesAttached: this.attachments.size,
+      attachFailures: this.attachFailures,
       configReloads: this.configReloads,
     };
   }
@@ -153,17 +325,13 @@ export class CaptureStage implements Component {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    for (const link of this.links) {
-      try {
-        link.detach();
-      } catch (err) {
-        this.log.error('detach failed; remove it with `tc filter del dev <if> ingress|egress pref 3088`', { link: link.describe(), error: errorMessage(err) });
-      }
-    }
-    this.links = [];
-    this.attached = 0;
+    if (this.object) for (const a of [...this.attachments.values()]) this.detachOne(a);
+    this.started = false;
+    this.record?.remove();
+    this.record = null;
     this.reader?.close();
     this.reader = null;
+    this.forgetDetached(Infinity);
     if (this.tracker && this.sender) this.sender.enqueue(this.tracker.flushAll());
     await this.sender?.drain(10_000);
     this.sender = null;
@@ -204,10 +372,28 @@ export class CaptureStage implements Component {
       }
     }
     this.sender!.enqueue(this.tracker!.flushDue(nowNs));
+    if (this.forgetAt.size > 0) this.forgetDetached(Date.now());
+  }
+
+  /** Flushes to Kafka and drops the flows of interfaces detached at least FORGET_GRACE_MS ago. */
+  private forgetDetached(nowMs: number): void {
+    for (const [ifindex, due] of this.forgetAt) {
+      if (due > nowMs) continue;
+      this.forgetAt.delete(ifindex);
+      this.forgetNow(ifindex);
+    }
+  }
+
+  private forgetNow(ifindex: number): void {
+    if (this.tracker && this.sender) this.sender.enqueue(this.tracker.forgetInterface(ifindex));
+    this.protocols.delete(ifindex);
+    this.monitored.delete(ifindex);
   }
 }
 
 const u32Zero = Buffer.alloc(4);
+/** > the ring reader's 100 ms poll: packets of a detached interface still in the ring find their flow */
+const FORGET_GRACE_MS = 300;
 
 function bpfFailure(err: unknown): Error {
   if (err instanceof BpfError) {

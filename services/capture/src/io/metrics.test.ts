@@ -16,6 +16,7 @@ function snapshot(scale: number): CaptureMetricsSnapshot {
     sender: { queued: 9, sent: 400, droppedQueueFull: 11, sendErrors: 2, lastSendLatencyMs: 15 },
     decodeErrors: 1,
     interfacesAttached: 3,
+    attachFailures: 8,
     configReloads: 4,
   };
 }
@@ -54,6 +55,7 @@ test('/metrics serves every clovisor_capture_* metric with HELP, type and the pr
       clovisor_capture_kernel_events_total: [1000, 'counter'],
       clovisor_capture_payload_bytes_total: [123_456, 'counter'],
       clovisor_capture_kernel_lost_events_total: [3, 'counter'],
+      clovisor_capture_interface_attach_failures_total: [8, 'counter'],
       clovisor_capture_truncated_packets_total: [7, 'counter'],
       clovisor_capture_matched_packets_total: [2000, 'counter'],
       clovisor_capture_ring_dropped_records_total: [40, 'counter'],

@@ -14,6 +14,8 @@ export interface CaptureMetricsSnapshot {
   sender: SegmentSenderStats;
   decodeErrors: number;
   interfacesAttached: number;
+  /** attach or map-update failures of an interface (e.g. its veth vanished, a map full) */
+  attachFailures?: number;
   configReloads: number;
 }
 
@@ -54,6 +56,7 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
     batchesDropped: counter('segment_batches_dropped_total', 'Segment batches dropped because the send queue was full (Kafka slow or down).'),
     sendErrors: counter('kafka_send_errors_total', 'Failed Kafka sends of segment batches (each is retried).'),
     reloads: counter('config_reloads_total', 'Configuration changes from Redis applied by the agent.'),
+    attachFailures: counter('interface_attach_failures_total', 'Failed attaches or kernel map updates of an interface (retried on the next change).'),
     decodeErrors: counter('decode_errors_total', 'Ring buffer records that could not be decoded as capture events.'),
   };
   const flowsActive = gauge('flows_active', 'Flows currently tracked.');
@@ -92,6 +95,7 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
     set(c.batchesDropped!, s.sender.droppedQueueFull);
     set(c.sendErrors!, s.sender.sendErrors);
     set(c.reloads!, s.configReloads);
+    set(c.attachFailures!, s.attachFailures ?? 0);
     set(c.decodeErrors!, s.decodeErrors);
     flowsActive.set(s.flows?.flowsActive ?? 0);
     queued.set(s.sender.queued);

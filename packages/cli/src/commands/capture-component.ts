@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import type { Logger, RecordProducer } from '@clovisor/core';
+import { CaptureStage, KubernetesCapture } from '@clovisor/capture';
+import type { RunConfig } from '../config.js';
+
+// The capture part of `clovisor capture|run`: static (--interface/--port) or Kubernetes
+// (--kubernetes: pods of this node, ports from their services, Clovisor's Redis configuration).
+
+export type CaptureComponent = CaptureStage | KubernetesCapture;
+
+/**
+ * Why the capture settings cannot work, or null. --kubernetes takes interfaces and ports from
+ * the cluster, so mixing in --interface/--port is refused rather than guessing which one wins.
+ */
+export function checkCaptureSources(config: RunConfig): string | null {
+  if (config.kubernetes) {
+    if (config.interfaces.length > 0) return '--kubernetes finds the interfaces of the pods itself: drop --interface (CLOVISOR_INTERFACES)';
+    if (config.ports.length > 0) return '--kubernetes takes ports and protocols from the pods\' services: drop --port (CLOVISOR_PORTS)';
+    return null;
+  }
+  if (config.kubeconfig) return '--kubeconfig needs --kubernetes';
+  if (config.interfaces.length === 0) return 'give at least one --interface <ifname>[=<service>] (or --kubernetes)';
+  if (config.ports.length === 0) return 'give at least one --port <port>=<protocol>';
+  return null;
+}
+
+export function buildCapture(producer: RecordProducer, config: RunConfig, log: Logger): CaptureComponent {
+  if (!config.kubernetes) return new CaptureStage(producer, config, log);
+  // one record per node name: two agents on one host with the same state dir refuse to start
+  const stateFile = join(config.stateDir, `capture-${config.node.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+  const stage = new CaptureStage(producer, { ...config, interfaces: [], ports: [], stateFile }, log);
+  return new KubernetesCapture(stage, { node: config.node, redisUrl: config.redisUrl, kubeconfig: config.kubeconfig }, log);
+}
+
+/**
+ * The OTLP endpoint of the exporter: --otlp-endpoint / CLOVISOR_OTLP_ENDPOINT when given, else
+ * the collector Clovisor's Redis names (clovisor_jaeger_collector/agent, read at start by
+ * --kubernetes capture), else the default. Logs which one and why.
+ */
+export function chooseOtlpEndpoint(config: RunConfig, capture: CaptureComponent | null, log: Logger): string {
+  const suggestion = capture instanceof KubernetesCapture ? capture.otlpSuggestion() : null;
+  if (config.otlpEndpointExplicit) {
+    if (suggestion && suggestion.endpoint !== config.otlpEndpoint) log.info('OTLP endpoint from flag/environment; ignoring the one Redis suggests', { otlp: config.otlpEndpoint, redis: suggestion.endpoint, key: suggestion.from });
+    return config.otlpEndpoint;
+  }
+  if (!suggestion) return config.otlpEndpoint;
+  // the suggestion names the OTLP/HTTP port; gRPC listens on 4317 next to it
+  const endpoint = config.otlpProtocol === 'grpc' ? suggestion.endpoint.replace(/:4318$/, ':4317') : suggestion.endpoint;
+  log.info('OTLP endpoint from Redis', { otlp: endpoint, key: suggestion.from });
+  return endpoint;
+}
