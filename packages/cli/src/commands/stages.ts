@@ -23,6 +23,9 @@ const FLAG_OPTIONS = {
   partitions: { type: 'string' },
   plugin: { type: 'string', multiple: true },
   'legacy-tags': { type: 'boolean' },
+  'node-interface': { type: 'string', multiple: true },
+  'flow-table-size': { type: 'string' },
+  'flow-idle-timeout': { type: 'string' },
 } as const;
 
 /** Runs the given stages in this process until SIGINT/SIGTERM, then stops them upstream first. */

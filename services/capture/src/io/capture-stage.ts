@@ -4,8 +4,9 @@ import {
   type Component, type Logger, type PortRule, type RecordProducer, type SegmentBatch,
 } from '@clovisor/core';
 import {
-  BpfError, BpfObject, CAPTURE_OBJECT_PATH, CaptureMap, CaptureProgram, clockOffsetNs, decodeCaptureEvent, encodeCaptureConfig,
-  encodePortKey, encodeProtocolId, forEachRecord, ifindexOf, readCaptureCounters, type CaptureCounters, type RingReader, type TcLink,
+  BpfError, BpfObject, CAPTURE_OBJECT_PATH, CaptureMap, CaptureProgram, FLOW_TABLE_DEFAULT_SIZE, FlowTableSweeper, clockOffsetNs,
+  decodeCaptureEvent, encodeCaptureConfig, encodePortKey, encodeProtocolId, forEachRecord, ifindexOf, readCaptureCounters,
+  type CaptureCounters, type RingReader, type TcLink,
 } from '@clovisor/libbpf';
 import { FlowTracker, type MonitoredInterface } from '../core/flow-tracker.js';
 import { createCaptureMetrics, type CaptureMetrics, type CaptureMetricsSnapshot } from './metrics.js';
@@ -19,7 +20,15 @@ export interface CaptureSettings {
   snaplen: number;
   /** Prometheus /metrics on 0.0.0.0:<port>; absent or 0 = no metrics server */
   metricsPort?: number;
+  /** node NICs (--node-interface): packets of flows already known from a pod interface are timed there */
+  nodeInterfaces?: string[];
+  /** max_entries of the kernel flow table (--flow-table-size) */
+  flowTableSize?: number;
+  /** kernel flow-table entries idle this long are aged out (--flow-idle-timeout) */
+  flowIdleTimeoutSeconds?: number;
 }
+
+export const DEFAULT_FLOW_IDLE_TIMEOUT_SECONDS = 120;
 
 /** Null parts: not started yet (or stopped). */
 export interface CaptureStats extends CaptureMetricsSnapshot {
@@ -38,6 +47,8 @@ export class CaptureStage implements Component {
   private links: TcLink[] = [];
   private reader: RingReader | null = null;
   private tracker: FlowTracker | null = null;
+  private sweeper: FlowTableSweeper | null = null;
+  private nodeInterfaces = new Map<number, string>();
   private sender: SegmentSender | null = null;
   private timer: NodeJS.Timeout | undefined;
   private monitored = new Map<number, MonitoredInterface>();
@@ -78,13 +89,23 @@ export class CaptureStage implements Component {
       }
       this.monitored.set(ifindex, { ifindex, name: spec.name, pod: { service: spec.service ?? spec.name, namespace: null, name: null, node: this.settings.node } });
     }
+    for (const name of this.settings.nodeInterfaces ?? []) {
+      let ifindex: number;
+      try {
+        ifindex = ifindexOf(name);
+      } catch (err) {
+        throw new ConfigError(`--node-interface ${name}: no such interface on this host (check \`ip link\`)`, { cause: err });
+      }
+      if (this.monitored.has(ifindex)) throw new ConfigError(`${name} is given both as --interface and as --node-interface: a pod interface or a node NIC, not both`);
+      this.nodeInterfaces.set(ifindex, name);
+    }
     if (typeof process.getuid === 'function' && process.getuid() !== 0) {
       throw new ConfigError('capture loads eBPF programs and needs root (CAP_BPF, CAP_NET_ADMIN): run it with sudo');
     }
     const path = process.env['CLOVISOR_BPF_OBJECT'] ?? CAPTURE_OBJECT_PATH;
     if (!existsSync(path)) throw new ConfigError(`eBPF object ${path} is missing: run \`npm run build\` (needs clang and libbpf-dev: scripts/ensure-system.sh)`);
     try {
-      this.object = BpfObject.open(path);
+      this.object = BpfObject.open(path, { maxEntries: { [CaptureMap.FLOWS]: this.settings.flowTableSize ?? FLOW_TABLE_DEFAULT_SIZE } });
       this.object.map(CaptureMap.CONFIG).update(u32Zero, encodeCaptureConfig({ snaplen: this.settings.snaplen }));
       const ports = this.object.map(CaptureMap.PORTS);
       for (const ifindex of this.monitored.keys()) {
@@ -118,7 +139,10 @@ export class CaptureStage implements Component {
       node: this.settings.node,
       interfaces: this.monitored,
       protocolOf: (_ifindex, port) => protocolByPort.get(port) ?? null,
+      nodeInterfaces: this.nodeInterfaces,
     });
+    const idleSeconds = this.settings.flowIdleTimeoutSeconds ?? DEFAULT_FLOW_IDLE_TIMEOUT_SECONDS;
+    this.sweeper = new FlowTableSweeper(object, { idleTimeoutNs: BigInt(idleSeconds) * 1_000_000_000n });
     this.sender = new SegmentSender(this.producer, this.log.child('sender'), { onSendDuration: (s, ok) => this.metrics?.observeSendDuration(s, ok) });
     this.sender.start();
     this.offsetNs = clockOffsetNs();
@@ -130,6 +154,12 @@ export class CaptureStage implements Component {
         for (const hook of ['ingress', 'egress'] as const) this.links.push(object.attachTc(hook === 'ingress' ? CaptureProgram.INGRESS : CaptureProgram.EGRESS, iface.ifindex, hook));
         this.attached += 1;
         this.log.info('attached', { interface: iface.name, ifindex: iface.ifindex, service: iface.pod?.service });
+      }
+      for (const [ifindex, name] of this.nodeInterfaces) {
+        this.links.push(object.attachTc(CaptureProgram.NODE_INGRESS, ifindex, 'ingress'));
+        this.links.push(object.attachTc(CaptureProgram.NODE_EGRESS, ifindex, 'egress'));
+        this.attached += 1;
+        this.log.info('attached to node interface', { interface: name, ifindex });
       }
     } catch (err) {
       await this.stop();
@@ -143,6 +173,7 @@ export class CaptureStage implements Component {
       kernel: this.object ? readCaptureCounters(this.object) : null,
       decodeErrors: this.decodeErrors,
       flows: this.tracker?.stats() ?? null,
+      flowTable: this.object && this.sweeper ? this.sweeper.stats() : null,
       sender: this.sender?.stats() ?? { queued: 0, sent: 0, droppedQueueFull: 0, sendErrors: 0, lastSendLatencyMs: 0 },
       ring: this.reader?.stats() ?? null,
       interfacesAttached: this.attached,
@@ -164,6 +195,7 @@ export class CaptureStage implements Component {
     this.attached = 0;
     this.reader?.close();
     this.reader = null;
+    this.sweeper = null;
     if (this.tracker && this.sender) this.sender.enqueue(this.tracker.flushAll());
     await this.sender?.drain(10_000);
     this.sender = null;
@@ -204,6 +236,11 @@ export class CaptureStage implements Component {
       }
     }
     this.sender!.enqueue(this.tracker!.flushDue(nowNs));
+    try {
+      this.sweeper!.tick(); // one bounded batch of the kernel flow table per tick
+    } catch (err) {
+      if (this.ticks % 200 === 0) this.log.warn('kernel flow table sweep failed', { error: errorMessage(err) });
+    }
   }
 }
 
