@@ -135,6 +135,15 @@ export interface Transaction {
   kafka: KafkaFields | null;
   /** fields of protocols decoded by plugins */
   attributes: Record<string, string>;
+  /** node-interface tracing: when the exchange crossed a node NIC; absent/null = not seen there */
+  nodeInterface?: NodeInterfaceTimes | null;
+}
+
+export interface NodeInterfaceTimes {
+  name: string;
+  /** epoch ns at which the request's first segment crossed the node interface */
+  requestNs: bigint | null;
+  responseNs: bigint | null;
 }
 
 export type ProtocolFieldsOfTransaction = Pick<Transaction, 'http' | 'grpc' | 'dns' | 'redis' | 'postgres' | 'kafka' | 'attributes'>;
