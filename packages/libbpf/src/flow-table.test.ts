@@ -63,8 +63,9 @@ describe('kernel flow table', { skip: !isRoot() && 'needs root (CAP_BPF + CAP_NE
     const sweeper = new FlowTableSweeper(obj!, { idleTimeoutNs: 60_000_000_000n });
     const t0 = monotonicNs();
     const socket = await openConnection(pair!.peerIp4, server!.port);
+    const key = keyOf(socket);
     try {
-      const state = sweeper.lookup(keyOf(socket));
+      const state = sweeper.lookup(key);
       assert.ok(state, 'entry for the connection');
       assert.equal(state.ifindex, pair!.ifindex);
       assert.equal(state.nodeIfindex, 0);
@@ -76,6 +77,8 @@ describe('kernel flow table', { skip: !isRoot() && 'needs root (CAP_BPF + CAP_NE
       assert.equal(state.bytes[1] > 50n && state.bytes[0] > 20n, true, `bytes ${state.bytes}`);
     } finally {
       socket.destroy();
+      // its close must not land in the next test's counts
+      await waitFor(() => sweeper.lookup(key) === null, 3000, 'entry removed at the close');
     }
   });
 
@@ -164,6 +167,42 @@ describe('kernel flow table', { skip: !isRoot() && 'needs root (CAP_BPF + CAP_NE
       // one more quiet pass changes nothing
       sweeper.sweepAll();
       assert.equal(sweeper.stats().evictedLru, s.evictedLru);
+    } finally {
+      small.close();
+    }
+  });
+
+  test('under churn the eviction count is a lower bound that never overcounts, exact once quiet', async (t) => {
+    const size = 64;
+    const flowsToCreate = 600;
+    const small = BpfObject.open(CAPTURE_OBJECT_PATH, { maxEntries: { [CaptureMap.FLOWS]: size } });
+    try {
+      const udpPort = server!.port + 3;
+      small.map(CaptureMap.PORTS).update(encodePortKey(pair!.ifindex, udpPort), encodeProtocolId(2));
+      small.attachTc(CaptureProgram.EGRESS, pair!.ifindex, 'egress', { priority: 0x11 });
+      // a long idle timeout: nothing ages out, so every entry that leaves was evicted
+      const sweeper = new FlowTableSweeper(small, { idleTimeoutNs: 60_000_000_000n, batchSize: 8 });
+      const readings: bigint[] = [];
+      const firstPort = 41_000 + Math.floor(Math.random() * 20_000);
+      for (let i = 0; i < flowsToCreate; i++) {
+        const sock = createSocket('udp4');
+        await new Promise<void>((resolve) => sock.bind(firstPort + i, () => resolve()));
+        await new Promise<void>((resolve, reject) => sock.send('x', udpPort, pair!.peerIp4, (err) => (err ? reject(err) : resolve())));
+        sock.close();
+        sweeper.tick(); // the sweep runs while flows are being created
+        const s = sweeper.stats();
+        // at any moment: evicted so far <= inserted so far - entries still there
+        const present = small.map(CaptureMap.FLOWS).keys().length;
+        assert.ok(s.evictedLru <= s.created - BigInt(present), `reading ${s.evictedLru} overcounts (created ${s.created}, present ${present})`);
+        readings.push(s.evictedLru);
+      }
+      await waitFor(() => readCaptureCounters(small).flowsCreated >= BigInt(flowsToCreate), 3000, 'all inserts');
+      sweeper.sweepAll();
+      const s = sweeper.stats();
+      t.diagnostic(`during churn: ${readings.at(-1)} evictions counted of ${s.evictedLru}; passes ${s.passes}`);
+      assert.equal(s.evictedLru + BigInt(s.live), BigInt(flowsToCreate), 'exact after a quiet pass');
+      assert.ok(readings.every((r, i) => i === 0 || r >= readings[i - 1]!), 'monotonic');
+      assert.ok(readings.at(-1)! > 0n, 'evictions were already counted while the churn went on');
     } finally {
       small.close();
     }
