@@ -11,7 +11,7 @@
 //   exact after any pass over a table that is quiet (no inserts or removals) while it runs.
 import { CaptureCounter, CaptureMap, u32Key } from './capture-abi.js';
 import { BpfError } from './errors.js';
-import { decodeFlowState, flowLastNs, type FlowState } from './flow-abi.js';
+import { FlowStateOffset, decodeFlowState, flowLastNs, type FlowState } from './flow-abi.js';
 import { sumPerCpuU64, type BpfMap } from './map.js';
 import type { BpfObject } from './object.js';
 import { monotonicNs } from './system.js';
@@ -72,10 +72,14 @@ export class FlowTableSweeper {
       this.passInsertsAtStart = this.counter(CaptureCounter.FLOWS_CREATED);
       this.passKept = 0;
     }
-    const { entries, token } = this.map.lookupBatch(this.token, this.batchSize);
+    const { keys, values, count, token } = this.map.lookupBatchRaw(this.token, this.batchSize);
+    const keySize = this.map.keySize;
+    const valueSize = this.map.valueSize;
+    const oldest = nowNs - this.idleTimeoutNs; // entries last seen before this are idle
     let deletes = 0;
-    for (const { key, value } of entries) {
-      if (nowNs - flowLastNs(value) > this.idleTimeoutNs && deletes < this.maxDeletesPerTick && this.deleteIfIdle(key, nowNs)) {
+    for (let i = 0; i < count; i++) {
+      const lastNs = values.readBigUInt64LE(i * valueSize + FlowStateOffset.LAST_NS);
+      if (lastNs < oldest && deletes < this.maxDeletesPerTick && this.deleteIfIdle(keys.subarray(i * keySize, (i + 1) * keySize), nowNs)) {
         deletes += 1;
         this.aged += 1;
       } else {

@@ -118,14 +118,7 @@ export class BpfMap {
    * keys()). Not for per-CPU maps.
    */
   lookupBatch(token: Buffer | null, count: number): { entries: Array<{ key: Buffer; value: Buffer }>; token: Buffer | null } {
-    this.check(null, 'key', this.keySize);
-    if (this.perCpu) throw new BpfError('EINVAL', `map ${this.name}: lookupBatch() does not support per-CPU maps`);
-    let r: NativeBatch;
-    try {
-      r = native().mapLookupBatch(this.fd, token, this.keySize, this.valueSize, count);
-    } catch (err) {
-      throw fromNative(err, `batch lookup in map ${this.name}`);
-    }
+    const r = this.lookupBatchRaw(token, count);
     const entries: Array<{ key: Buffer; value: Buffer }> = [];
     for (let i = 0; i < r.count; i++) {
       entries.push({
@@ -134,6 +127,20 @@ export class BpfMap {
       });
     }
     return { entries, token: r.token };
+  }
+
+  /**
+   * lookupBatch() without a Buffer per entry, for hot loops: entry i's key is at
+   * i * keySize in `keys`, its value at i * valueSize in `values`.
+   */
+  lookupBatchRaw(token: Buffer | null, count: number): NativeBatch {
+    this.check(null, 'key', this.keySize);
+    if (this.perCpu) throw new BpfError('EINVAL', `map ${this.name}: batch lookup does not support per-CPU maps`);
+    try {
+      return native().mapLookupBatch(this.fd, token, this.keySize, this.valueSize, count);
+    } catch (err) {
+      throw fromNative(err, `batch lookup in map ${this.name}`);
+    }
   }
 
   private check(buf: Buffer | null, what: string, size: number): void {

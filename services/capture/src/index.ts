@@ -16,3 +16,4 @@ export {
 export { protocolOfPort, protocolOfPortName } from './kubernetes/port-protocol.js';
 export { KubeApiServer, type KubeApiServerOptions, type KubeApiServerStats } from './testing/kube-api-server.js';
 export { resolveHostInterface, runIp, type HostInterface, type IpRunner } from './kubernetes/host-interface.js';
+export { benchFlowTableSweep, type FlowTableSweepResult } from './bench/flow-table-sweep.js';
