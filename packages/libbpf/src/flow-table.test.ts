@@ -208,7 +208,7 @@ describe('kernel flow table', { skip: !isRoot() && 'needs root (CAP_BPF + CAP_NE
     }
   });
 
-  test('forgetInterface() deletes the entries of an interface and counts them', async () => {
+  test('forgetInterface() and forgetWhere() delete the selected entries and count them', async () => {
     const sweeper = new FlowTableSweeper(obj!, { idleTimeoutNs: 60_000_000_000n });
     const socket = await openConnection(pair!.peerIp4, server!.port);
     try {
@@ -216,6 +216,16 @@ describe('kernel flow table', { skip: !isRoot() && 'needs root (CAP_BPF + CAP_NE
       assert.equal(sweeper.lookup(keyOf(socket)), null);
       assert.equal(sweeper.forgetInterface(pair!.ifindex), 0);
       assert.ok(sweeper.stats().purged >= 1);
+      // by port: a port no longer configured
+      const again = await openConnection(pair!.peerIp4, server!.port);
+      try {
+        assert.ok(sweeper.lookup(keyOf(again)));
+        assert.equal(sweeper.forgetWhere((k) => k.b.port === server!.port + 1000 || k.a.port === server!.port + 1000), 0);
+        assert.ok(sweeper.forgetWhere((k) => k.a.port === server!.port || k.b.port === server!.port) >= 1);
+        assert.equal(sweeper.lookup(keyOf(again)), null);
+      } finally {
+        again.destroy();
+      }
     } finally {
       socket.destroy();
     }

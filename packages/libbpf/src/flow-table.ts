@@ -11,7 +11,7 @@
 //   exact after any pass over a table that is quiet (no inserts or removals) while it runs.
 import { CaptureCounter, CaptureMap, u32Key } from './capture-abi.js';
 import { BpfError } from './errors.js';
-import { FlowStateOffset, decodeFlowState, flowLastNs, type FlowState } from './flow-abi.js';
+import { FlowStateOffset, decodeFlowKey, decodeFlowState, flowLastNs, type FlowKey, type FlowState } from './flow-abi.js';
 import { sumPerCpuU64, type BpfMap } from './map.js';
 import type { BpfObject } from './object.js';
 import { monotonicNs } from './system.js';
@@ -100,12 +100,21 @@ export class FlowTableSweeper {
 
   /** Deletes every entry owned by a pod interface that is no longer monitored; returns how many. */
   forgetInterface(ifindex: number): number {
+    return this.forgetWhere((_key, state) => state.ifindex === ifindex);
+  }
+
+  /**
+   * Deletes the entries a predicate selects, e.g. the flows of a port no longer configured (a
+   * known flow is copied without a `ports` lookup until it ends); counted as purged. One whole
+   * walk of the map, synchronously.
+   */
+  forgetWhere(select: (key: FlowKey, state: FlowState) => boolean): number {
     let token: Buffer | null = null;
     let n = 0;
     for (let guard = 0; guard < this.map.maxEntries; guard++) {
-      const batch = this.map.lookupBatch(token, this.batchSize);
+      const batch = this.map.lookupBatch(token, Math.max(this.batchSize, 1024));
       for (const { key, value } of batch.entries) {
-        if (decodeFlowState(value).ifindex === ifindex && this.map.delete(key)) n += 1;
+        if (select(decodeFlowKey(key), decodeFlowState(value)) && this.map.delete(key)) n += 1;
       }
       token = batch.token;
       if (token === null) break;
