@@ -72,7 +72,7 @@ export class FlowTableSweeper {
       this.passInsertsAtStart = this.counter(CaptureCounter.FLOWS_CREATED);
       this.passKept = 0;
     }
-    const { keys, values, count, token } = this.map.lookupBatchRaw(this.token, this.batchSize);
+    const { keys, values, count, token } = this.readBatch(this.token, this.batchSize);
     const keySize = this.map.keySize;
     const valueSize = this.map.valueSize;
     const oldest = nowNs - this.idleTimeoutNs; // entries last seen before this are idle
@@ -112,8 +112,10 @@ export class FlowTableSweeper {
     let token: Buffer | null = null;
     let n = 0;
     for (let guard = 0; guard < this.map.maxEntries; guard++) {
-      const batch = this.map.lookupBatch(token, Math.max(this.batchSize, 1024));
-      for (const { key, value } of batch.entries) {
+      const batch = this.readBatch(token, Math.max(this.batchSize, 1024));
+      for (let i = 0; i < batch.count; i++) {
+        const key = batch.keys.subarray(i * this.map.keySize, (i + 1) * this.map.keySize);
+        const value = batch.values.subarray(i * this.map.valueSize, (i + 1) * this.map.valueSize);
         if (select(decodeFlowKey(key), decodeFlowState(value)) && this.map.delete(key)) n += 1;
       }
       token = batch.token;
@@ -142,6 +144,17 @@ export class FlowTableSweeper {
       evictedLru: this.evictedLru,
       passes: this.passes,
     };
+  }
+
+  /** A hash bucket is read whole: ENOSPC means one holds more entries than asked for. */
+  private readBatch(token: Buffer | null, count: number): ReturnType<BpfMap['lookupBatchRaw']> {
+    for (let n = count; ; n *= 2) {
+      try {
+        return this.map.lookupBatchRaw(token, n);
+      } catch (err) {
+        if (!(err instanceof BpfError && err.code === 'ENOSPC') || n >= this.map.maxEntries) throw err;
+      }
+    }
   }
 
   private endPass(): void {
