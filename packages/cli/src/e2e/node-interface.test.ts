@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { stackUp, type StackEndpoints } from '@clovisor/stack';
+import { freePort } from '@clovisor/stack/testing';
 import { Lab, type Pod } from '../lab/pods.js';
 import { startClovisor, type PipelineProcess } from '../lab/pipeline-process.js';
 import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
@@ -21,6 +22,7 @@ let pod: Pod;
 let outside: Pod;
 let pipeline: PipelineProcess | undefined;
 let topics: IsolatedTopics;
+let metricsPort: number;
 
 before(async () => {
   stack = await stackUp({ log: () => undefined });
@@ -33,8 +35,9 @@ before(async () => {
     server.stdout!.once('data', () => resolve());
     server.once('exit', (code) => reject(new Error(`test server exited ${code}`)));
   });
+  metricsPort = await freePort();
   pipeline = await startClovisor(
-    ['run', '--interface', `${pod.hostInterface}=nodeif-client-${lab.id}`, '--node-interface', outside.hostInterface, '--port', `${PORT}=http`, '--metrics-port', '0'],
+    ['run', '--interface', `${pod.hostInterface}=nodeif-client-${lab.id}`, '--node-interface', outside.hostInterface, '--port', `${PORT}=http`, '--metrics-port', String(metricsPort), '--flow-idle-timeout', '2'],
     { ...topics.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_OTLP_ENDPOINT: stack.otlpHttp },
   );
 });
@@ -63,4 +66,30 @@ test("the pod's request out and response in at the node NIC are on its CLIENT sp
   assert.ok(responseOffset <= 0 && responseOffset > -50_000_000, `response reached the node, then the pod: offset ${responseOffset} ns`);
   assert.ok(roundTrip >= 60_000_000, `the round trip beyond the node NIC covers the server's 60 ms: ${roundTrip} ns`);
   assert.ok(roundTrip <= span.duration * 1000, `the round trip (${roundTrip} ns) fits in the span (${span.duration} µs)`);
+});
+
+test('/metrics: the kernel flow table and node-interface counters of the running agent', async () => {
+  const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  // a connection left open and idle: aged out after --flow-idle-timeout 2 s (the sweep runs a pass every 2 s)
+  const idle = pod.spawn('python3', ['-c', `import socket,time
+s=socket.create_connection(("${outside.address}",${PORT})); s.sendall(b"GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"); s.recv(4096)
+time.sleep(8)`]);
+  try {
+    const deadline = Date.now() + 15_000;
+    let text = await scrape();
+    while (value(text, 'clovisor_capture_kernel_flows_removed_total{reason="idle"}') < 1 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      text = await scrape();
+    }
+    assert.ok(value(text, 'clovisor_capture_kernel_flows_removed_total{reason="idle"}') >= 1, 'the idle connection was aged out');
+    assert.equal(value(text, 'clovisor_capture_kernel_flow_table_size'), 131072);
+    assert.ok(value(text, 'clovisor_capture_kernel_flows_created_total') >= 2);
+    assert.ok(value(text, 'clovisor_capture_kernel_flows_removed_total{reason="fin"}') >= 1, 'the curl connection closed with FINs');
+    assert.equal(value(text, 'clovisor_capture_kernel_flows_removed_total{reason="lru"}'), 0);
+    assert.ok(value(text, 'clovisor_capture_node_events_total') >= 4, 'request, response, SYN and FINs crossed the node NIC');
+    assert.equal(value(text, 'clovisor_capture_interfaces_attached'), 2);
+  } finally {
+    idle.kill();
+  }
 });
