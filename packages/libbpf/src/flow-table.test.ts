@@ -82,6 +82,18 @@ describe('kernel flow table', { skip: !isRoot() && 'needs root (CAP_BPF + CAP_NE
     }
   });
 
+  test('IPv6: the entry is keyed by the canonical IPv6 5-tuple and removed at the close', async () => {
+    const sweeper = new FlowTableSweeper(obj!, { idleTimeoutNs: 60_000_000_000n });
+    const socket = await openConnection(pair!.peerIp6, server!.port);
+    const key = encodeFlowKey({ ipVersion: 6, l4Proto: TCP, saddr: socket.localAddress!, sport: socket.localPort!, daddr: socket.remoteAddress!, dport: socket.remotePort! });
+    const state = sweeper.lookup(key);
+    assert.ok(state, `entry for [${socket.localAddress}]:${socket.localPort} -> [${socket.remoteAddress}]:${socket.remotePort}`);
+    assert.equal(state.ifindex, pair!.ifindex);
+    assert.ok(state.bytes[0] > 0n && state.bytes[1] > 0n);
+    socket.end();
+    await waitFor(() => sweeper.lookup(key) === null, 3000, 'IPv6 entry removed after both FINs');
+  });
+
   test('a connection closed with FIN is removed and counted', async () => {
     const sweeper = new FlowTableSweeper(obj!, { idleTimeoutNs: 60_000_000_000n });
     const before = readCaptureCounters(obj!);
