@@ -3,14 +3,16 @@
  * capture.bpf.c — tc (clsact) classifier that copies packets of monitored TCP/UDP ports to
  * user space through a ring buffer. Two programs share one body: `capture_ingress` and
  * `capture_egress` (the hook is baked in per program, so user space never has to tell them
- * apart by attach point). This program observes: it never drops or modifies a packet. It returns
+ * apart by attach point); `capture_node_ingress`/`capture_node_egress` are their counterparts for
+ * node NICs ("Node interfaces" below). These programs observe: they never drop or modify a packet. They return
  * TC_ACT_UNSPEC, not TC_ACT_OK: in a tc filter chain TC_ACT_OK ends classification, which would
  * skip every filter behind ours (e.g. a CNI's program at a later priority); UNSPEC hands the
  * packet on to the next filter and, at the end of the chain, lets it pass exactly like OK.
  *
  * Copy rule: a packet is copied when its src or dst port is in `ports` (for its ifindex or for
  * ifindex 0 = any interface) AND it carries L4 payload, or (TCP) it has SYN, FIN or RST.
- * Pure ACKs are counted as matched but not copied. Payload is read with bpf_skb_load_bytes, so
+ * (A packet of a flow its interface already owns in `flows` skips the `ports` lookups: the check
+ * was made when the entry was created.) Pure ACKs are counted as matched but not copied. Payload is read with bpf_skb_load_bytes, so
  * non-linear and GSO skbs (up to 64 KiB on veth with TSO) work; only the first `snaplen` bytes
  * are copied and the cut is counted.
  *
