@@ -44,6 +44,7 @@ need_cmd ip iproute2
 need_cmd tc iproute2
 need_cmd python3 python3
 need_cmd mvn maven
+need_cmd tshark tshark   # the pcap export test dissects its files with it
 if ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt "$JAVA_MIN" ]; then
   missing_pkgs+=(default-jdk-headless); echo "missing: java $JAVA_MIN+ (package default-jdk-headless)"
 fi
@@ -64,6 +65,8 @@ if [ "${#missing_pkgs[@]}" -gt 0 ]; then
   fi
   echo "ensure-system: installing ${missing_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # tshark's wireshark-common asks whether non-root users may capture: no (answered, never asked)
+  echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing_pkgs[@]}"
 fi

@@ -88,3 +88,10 @@ test('--legacy-tags, else CLOVISOR_LEGACY_TAGS (1/true/yes), else off', () => {
   for (const off of ['0', 'false', '']) assert.equal(resolveRunConfig({}, { CLOVISOR_LEGACY_TAGS: off }).legacyTags, false, off);
   assert.throws(() => resolveRunConfig({}, { CLOVISOR_LEGACY_TAGS: 'on please' }), (e: unknown) => e instanceof ConfigError && /CLOVISOR_LEGACY_TAGS "on please": expected 1 or 0/.test(e.message));
 });
+
+test('--schema-registry, else CLOVISOR_SCHEMA_REGISTRY, else none; must be an http(s) URL', () => {
+  assert.equal(resolveRunConfig({}, {}).schemaRegistry, null);
+  assert.equal(resolveRunConfig({}, { CLOVISOR_SCHEMA_REGISTRY: 'http://sr:8081/' }).schemaRegistry, 'http://sr:8081');
+  assert.equal(resolveRunConfig({ 'schema-registry': 'https://a:1' }, { CLOVISOR_SCHEMA_REGISTRY: 'http://sr:8081' }).schemaRegistry, 'https://a:1');
+  assert.throws(() => resolveRunConfig({ 'schema-registry': 'sr:8081' }, {}), (e: unknown) => e instanceof ConfigError && /--schema-registry/.test(e.message));
+});

@@ -31,6 +31,8 @@ export interface RunConfig {
   plugins: PluginSpec[];
   /** correlator: also put Clovisor's original tag names on HTTP spans */
   legacyTags: boolean;
+  /** Confluent Schema Registry: write its wire format, read it besides single-object encoding */
+  schemaRegistry: string | null;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -86,6 +88,10 @@ function url(name: string, raw: string, protocols: string[]): string {
   return raw.replace(/\/+$/, '');
 }
 
+function optionalUrl(name: string, raw: string | undefined, protocols: string[]): string | null {
+  return raw === undefined || raw === '' ? null : url(name, raw, protocols);
+}
+
 export interface RunFlags {
   interface?: string[];
   port?: string[];
@@ -102,6 +108,7 @@ export interface RunFlags {
   'node-interface'?: string[];
   'flow-table-size'?: string;
   'flow-idle-timeout'?: string;
+  'schema-registry'?: string;
 }
 
 export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
@@ -155,5 +162,6 @@ export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
     partitions: intSetting('--partitions', flags.partitions ?? env['CLOVISOR_PARTITIONS'], Defaults.partitions, 1, 1024),
     plugins,
     legacyTags: flags['legacy-tags'] === true || boolSetting('CLOVISOR_LEGACY_TAGS', env['CLOVISOR_LEGACY_TAGS']),
+    schemaRegistry: optionalUrl('--schema-registry', flags['schema-registry'] ?? env['CLOVISOR_SCHEMA_REGISTRY'], ['http:', 'https:']),
   };
 }

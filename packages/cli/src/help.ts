@@ -10,6 +10,10 @@ Connections (flag, environment, default):
                                  its plugins there: hash clovisor_proto_cfg, channel
                                  clovisor_proto_plugin_cfg_chan; Redis down = flag plugins only)
   --partitions <n>              CLOVISOR_PARTITIONS     3  (for topics this creates)
+  --schema-registry <url>       CLOVISOR_SCHEMA_REGISTRY  none
+                                Confluent Schema Registry: register the schemas this process
+                                writes under <topic>-value and write the Confluent wire format
+                                (00 + schema id); readers accept it and single-object encoding
   (environment only) CLOVISOR_TOPIC_SUFFIX  appended to every topic and consumer-group name,
                                 to run isolated pipelines on one Kafka
   --log-level debug|info|warn|error  CLOVISOR_LOG_LEVEL info
@@ -67,7 +71,7 @@ Commands:
   export     clovisor.spans.v1 -> OTLP (Jaeger); commits offsets only once the backend accepted
   stack      up|status|down: the local stack of real servers (Kafka, Redis, Jaeger)
   demo       the whole pipeline on two demo pods, with the spans it finds in Jaeger
-  pcap       decode|import <file>: a .pcap/.pcapng file offline, or into clovisor.segments.v1
+  pcap       decode|import <file>, export -o <file>: a .pcap/.pcapng file offline, into or out of clovisor.segments.v1
 
 Quick start:  npm run demo        Tests:  npm test
 Docs: README.md, docs/`,
@@ -117,7 +121,10 @@ ${PIPELINE_FLAGS}`,
   pcap: `Usage: clovisor pcap decode <file.pcap|file.pcapng> [--format ndjson|table] [--port <port>=<protocol> ...] [--node <name>]
                                    [--plugin <protocol>=<module> ...]
        clovisor pcap import <file> [--port <port>=<protocol> ...] [--node <name>] [--brokers <host:port,...>]
-                                   [--topic <name>] [--partitions <n>]
+                                   [--topic <name>] [--partitions <n>] [--schema-registry <url>]
+       clovisor pcap export -o <file.pcapng> [--topic <name>] [--flow <id> ...] [--start <ISO time|offset>]
+                                   [--end <ISO time|offset>] [--partition <n> ...] [--brokers <host:port,...>]
+                                   [--schema-registry <url>]
 
 decode  reads the capture (classic pcap or pcapng; Ethernet, Linux cooked, raw IP, loopback) and
         runs the decoder's core on it — TCP reassembly, then the protocol of each flow: the
@@ -139,10 +146,27 @@ import  publishes the file's segment batches to --topic (default clovisor.segmen
         with --partitions when missing) in Avro, key = flow id, exactly as \`clovisor capture\`
         would have; \`clovisor decode\` and the later stages then process them as live traffic.
         Prints how many batches, segments and flows were published.
+export  writes the SegmentBatch records of --topic (default clovisor.segments.v1) to a pcapng file
+        that Wireshark and tshark dissect: Ethernet/IPv4|IPv6/TCP|UDP frames rebuilt from the
+        captured addresses, ports, seq/ack and flags, nanosecond timestamps, one interface block
+        per captured interface (if_name = interface, if_description = node and ifindex, snaplen
+        262144: the records do not keep the capture's), the flow id as each packet's comment. A payload the snaplen cut keeps its wire length (original
+        length > captured length). What the records do not keep is made up: MAC addresses
+        (02:… derived from the IP), IPv4 id 0 + DF, TTL 64, TCP window 65535, no TCP options;
+        checksums are correct, or 0 on cut payloads. \`pcap import\` then \`pcap export\`
+        gives back every payload byte.
+        --start/--end: an offset (applied to every partition; --end is exclusive) or an ISO time
+          with a zone (2026-11-23T10:00:00.5Z): reading starts at the first record published at
+          or after it, and segments captured outside [start, end) are left out. Without --end the
+          read stops at the high-water marks of when the command started.
+        --flow <id> (repeatable): only these flows (16 hex digits, the record key).
+        --partition <n> (repeatable): only these partitions.
+        -o/--output: the file, written as <file>.partial and renamed when complete.
+        Prints how many packets, flows and interfaces were written.
 
---port, --node, --brokers, --partitions: as for \`clovisor run\` (CLOVISOR_PORTS, CLOVISOR_NODE_NAME,
-CLOVISOR_BROKERS, CLOVISOR_PARTITIONS). Exit codes: 0 done, 2 bad flags or unreadable file,
-1 not a capture file or Kafka unreachable.`,
+--port, --node, --brokers, --partitions, --schema-registry: as for \`clovisor run\` (CLOVISOR_PORTS,
+CLOVISOR_NODE_NAME, CLOVISOR_BROKERS, CLOVISOR_PARTITIONS, CLOVISOR_SCHEMA_REGISTRY). Exit codes:
+0 done, 2 bad flags, unreadable file or missing topic, 1 not a capture file or Kafka unreachable.`,
 
   demo: `Usage: clovisor demo [--requests <n>] [--keep]
 

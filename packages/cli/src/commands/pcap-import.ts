@@ -3,7 +3,7 @@
 // flow's batches stay in order on one partition). Downstream stages cannot tell the difference.
 import { Kafka, logLevel } from 'kafkajs';
 import {
-  RecordProducer, UnavailableError, codecs, createKafka, createLogger, ensureTopics, errorMessage,
+  RecordProducer, UnavailableError, codecs, createKafka, createLogger, ensureTopics, errorMessage, useSchemaRegistry,
   type OutgoingRecord, type SegmentBatch,
 } from '@clovisor/core';
 
@@ -39,7 +39,7 @@ export function splitBatch(batch: SegmentBatch): SegmentBatch[] {
 }
 
 /** Fails at once, in one line, when nobody answers: a one-shot command should not wait forever. */
-async function probe(brokers: string[]): Promise<void> {
+export async function probeKafka(brokers: string[]): Promise<void> {
   const kafka = new Kafka({ clientId: 'clovisor-probe', brokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 0 } });
   const admin = kafka.admin();
   try {
@@ -52,8 +52,9 @@ async function probe(brokers: string[]): Promise<void> {
   }
 }
 
-export async function importBatches(batches: SegmentBatch[], brokers: string[], topic: string, partitions: number): Promise<ImportSummary> {
-  await probe(brokers);
+export async function importBatches(batches: SegmentBatch[], brokers: string[], topic: string, partitions: number, schemaRegistry: string | null = null): Promise<ImportSummary> {
+  await probeKafka(brokers);
+  if (schemaRegistry !== null) await useSchemaRegistry(schemaRegistry, [{ topic, codec: 'segments' }]);
   const log = createLogger('clovisor-pcap');
   const kafka = createKafka(brokers, 'clovisor-pcap', log);
   await ensureTopics(kafka, [{ topic, numPartitions: partitions }]);

@@ -1,12 +1,14 @@
-// `clovisor pcap decode|import <file>`: capture files offline. decode runs the decoder's core on
-// the file and prints transactions (no Kafka); import publishes the file's segments to Kafka as
-// if `clovisor capture` had seen them live.
+// `clovisor pcap decode|import <file>`, `clovisor pcap export -o <file>`: capture files offline.
+// decode runs the decoder's core on the file and prints transactions (no Kafka); import
+// publishes the file's segments to Kafka as if `clovisor capture` had seen them live; export
+// writes captured segments from Kafka back out as a pcapng.
 import { Topics } from '@clovisor/core';
 import { parsePluginSpec } from '@clovisor/decoder';
 import { resolveRunConfig, type RunConfig, type RunFlags } from '../config.js';
 import { parseFlags, UsageError } from '../flags.js';
 import { HELP } from '../help.js';
 import { importBatches } from './pcap-import.js';
+import { exportPcap, parseFlowIds, parsePartitions } from './pcap-export.js';
 import { decodeCapture } from './pcap-decode.js';
 import { flatten, formatTable } from './pcap-output.js';
 import { readCaptureSource } from './pcap-source.js';
@@ -27,9 +29,22 @@ const IMPORT_FLAGS = {
   brokers: { type: 'string' },
   topic: { type: 'string' },
   partitions: { type: 'string' },
+  'schema-registry': { type: 'string' },
+} as const;
+
+const EXPORT_FLAGS = {
+  brokers: { type: 'string' },
+  topic: { type: 'string' },
+  flow: { type: 'string', multiple: true },
+  start: { type: 'string' },
+  end: { type: 'string' },
+  partition: { type: 'string', multiple: true },
+  output: { type: 'string', short: 'o' },
+  'schema-registry': { type: 'string' },
 } as const;
 
 type PcapFlags = RunFlags & { format?: string; topic?: string; _: string[] };
+type ExportFlags = PcapFlags & { flow?: string[]; start?: string; end?: string; partition?: string[]; output?: string };
 
 function oneFile(flags: PcapFlags, sub: string): string {
   const [file, extra] = flags._;
@@ -51,7 +66,8 @@ export async function pcapCommand(args: string[]): Promise<number> {
   });
   if (sub === 'decode') return decode(rest);
   if (sub === 'import') return importFile(rest);
-  throw new UsageError(COMMAND, sub === undefined ? 'give a subcommand: decode or import' : `unknown subcommand "${sub}": expected decode or import`);
+  if (sub === 'export') return exportFile(rest);
+  throw new UsageError(COMMAND, sub === undefined ? 'give a subcommand: decode, import or export' : `unknown subcommand "${sub}": expected decode, import or export`);
 }
 
 async function decode(args: string[]): Promise<number> {
@@ -92,15 +108,42 @@ function resolveWithPluginPorts(flags: PcapFlags): { config: RunConfig; pluginPo
   return { config, pluginPorts };
 }
 
+function topicFlag(flags: PcapFlags): string {
+  const topic = flags.topic ?? Topics.segments;
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) throw new UsageError(COMMAND, `--topic "${topic}": a Kafka topic name is 1-249 of A-Z a-z 0-9 . _ -`);
+  return topic;
+}
+
+async function exportFile(args: string[]): Promise<number> {
+  const flags = parseFlags<ExportFlags>(COMMAND, args, EXPORT_FLAGS);
+  if (flags === 'help') return 0;
+  if (flags.output === undefined) throw new UsageError(COMMAND, 'pcap export: give the output file, e.g. -o incident.pcapng');
+  if (flags._.length > 0) throw new UsageError(COMMAND, `pcap export: unexpected argument "${flags._[0]}" (the output file goes after -o)`);
+  const topic = topicFlag(flags);
+  const config = resolveRunConfig(flags, process.env);
+  const s = await exportPcap({
+    brokers: config.brokers, topic, output: flags.output, flows: parseFlowIds(flags.flow), partitions: parsePartitions(flags.partition),
+    start: flags.start ?? null, end: flags.end ?? null, schemaRegistry: config.schemaRegistry,
+  });
+  process.stdout.write(
+    `wrote ${s.packets} packets (${s.flows} flows, ${s.interfaces} interfaces, ${s.truncatedPackets} cut by the snaplen, ${s.payloadBytes} payload bytes) ` +
+    `from ${s.records} records of ${topic} to ${flags.output}` +
+    (s.filteredSegments > 0 ? `; ${s.filteredSegments} segments outside --flow/--start/--end` : '') +
+    (s.undecodable > 0 ? `; ${s.undecodable} undecodable records skipped` : '') +
+    (s.unrepresentable > 0 ? `; ${s.unrepresentable} segments without IP addresses skipped` : '') +
+    (s.outOfOrder > 0 ? `; ${s.outOfOrder} packets out of time order` : '') + '\n',
+  );
+  return 0;
+}
+
 async function importFile(args: string[]): Promise<number> {
   const flags = parseFlags<PcapFlags>(COMMAND, args, IMPORT_FLAGS);
   if (flags === 'help') return 0;
   const file = oneFile(flags, 'import');
-  const topic = flags.topic ?? Topics.segments;
-  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) throw new UsageError(COMMAND, `--topic "${topic}": a Kafka topic name is 1-249 of A-Z a-z 0-9 . _ -`);
+  const topic = topicFlag(flags);
   const config = resolveRunConfig(flags, process.env);
   const source = await readCaptureSource(file, config.ports, config.node);
-  const s = await importBatches(source.batches, config.brokers, topic, config.partitions);
+  const s = await importBatches(source.batches, config.brokers, topic, config.partitions, config.schemaRegistry);
   process.stdout.write(`published ${s.batches} batches (${s.segments} segments, ${s.flows} flows, ${s.bytes} bytes) from ${file} to ${topic} at ${config.brokers.join(',')} as node ${config.node}\n`);
   return 0;
 }

@@ -1,4 +1,4 @@
-import { Topics, createKafka, createLogger, ensureTopics, RecordProducer, type Component, type Logger } from '@clovisor/core';
+import { Topics, createKafka, createLogger, ensureTopics, RecordProducer, useSchemaRegistry, type Codecs, type Component, type Logger } from '@clovisor/core';
 import { CaptureStage } from '@clovisor/capture';
 import { DecoderStage } from '@clovisor/decoder';
 import { CorrelatorStage } from '@clovisor/correlator';
@@ -26,7 +26,18 @@ const FLAG_OPTIONS = {
   'node-interface': { type: 'string', multiple: true },
   'flow-table-size': { type: 'string' },
   'flow-idle-timeout': { type: 'string' },
+  'schema-registry': { type: 'string' },
 } as const;
+
+/** The topics these stages write, with their record type: registered in the schema registry. */
+function writtenTopics(stages: StageName[]): Array<{ topic: string; codec: keyof Codecs }> {
+  const out: Array<{ topic: string; codec: keyof Codecs }> = [];
+  if (stages.includes('capture')) out.push({ topic: Topics.segments, codec: 'segments' });
+  if (stages.includes('decode')) out.push({ topic: Topics.transactions, codec: 'transactions' });
+  if (stages.includes('correlate')) out.push({ topic: Topics.spans, codec: 'spans' });
+  if (stages.some((s) => s !== 'capture')) out.push({ topic: Topics.deadletter, codec: 'deadletter' });
+  return out;
+}
 
 /** Runs the given stages in this process until SIGINT/SIGTERM, then stops them upstream first. */
 export async function stagesCommand(command: string, stages: StageName[], args: string[]): Promise<number> {
@@ -80,6 +91,7 @@ async function startStages(config: RunConfig, stages: StageName[], log: Logger, 
       return [];
     }
     await ensureTopics(kafka, [Topics.segments, Topics.transactions, Topics.spans, Topics.deadletter].map((topic) => ({ topic, numPartitions: config.partitions })));
+    if (config.schemaRegistry !== null) await useSchemaRegistry(config.schemaRegistry, writtenTopics(stages));
     await producer.start();
     const ordered: Component[] = [];
     if (capture) ordered.push(capture);

@@ -163,10 +163,10 @@ test('pcap --help documents both subcommands and the ns-as-strings choice', () =
   for (const args of [['pcap', '--help'], ['pcap', 'decode', '--help'], ['pcap', 'import', '-h'], ['help', 'pcap']]) {
     const res = clovisor(args);
     assert.equal(res.code, 0, `${args.join(' ')}: ${res.stderr}`);
-    assert.match(res.stdout, /^Usage: clovisor pcap decode [^]*?\n\s+clovisor pcap import /);
+    assert.match(res.stdout, /^Usage: clovisor pcap decode [^]*?\n\s+clovisor pcap import [^]*?\n\s+clovisor pcap export /);
     assert.match(res.stdout, /startNs\/endNs are epoch nanoseconds as JSON strings of digits/);
   }
-  assert.match(clovisor(['--help']).stdout, /\n  pcap +decode\|import <file>/);
+  assert.match(clovisor(['--help']).stdout, /\n  pcap +decode\|import <file>, export -o <file>/);
 });
 
 test('pcap decode: bad input is one line with the right exit code', () => {
@@ -181,7 +181,7 @@ test('pcap decode: bad input is one line with the right exit code', () => {
     [['pcap', 'decode', garbage, '--format', 'xml'], 2, /--format "xml": expected ndjson or table/],
     [['pcap', 'decode', garbage, '--brokers', 'x:1'], 2, /--brokers/],
     [['pcap', 'decode', garbage, '--port', '80'], 2, /--port "80": expected <port>=<protocol>/],
-    [['pcap', 'frob'], 2, /unknown subcommand "frob": expected decode or import/],
+    [['pcap', 'frob'], 2, /unknown subcommand "frob": expected decode, import or export/],
     [['pcap', 'import', garbage, '--topic', 'bad topic'], 2, /--topic "bad topic"/],
   ];
   for (const [args, code, pattern] of cases) {

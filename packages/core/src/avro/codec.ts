@@ -6,9 +6,10 @@ import { typeOptions } from './long-types.js';
 // Avro framing of Kafka values.
 //   single-object encoding: C3 01 | CRC-64-AVRO fingerprint (8 bytes, little-endian) | body
 //   Confluent wire format:  00 | schema id (4 bytes, big-endian) | body   (needs a registry)
-// Writers use single-object encoding; readers resolve any writer schema they know (the current
-// one and older versions) into the reader schema, so records written before a compatible change
-// stay readable.
+// Writers use single-object encoding, or the Confluent format once a registry gave them an id
+// (registry-mode.ts). Readers accept both: they resolve any writer schema they know (the current
+// one, older versions, schemas the registry sent) into the reader schema, so records written
+// before a compatible change stay readable.
 
 const SINGLE_OBJECT_MAGIC = Buffer.from([0xc3, 0x01]);
 const CONFLUENT_MAGIC = 0x00;
@@ -16,6 +17,19 @@ const CONFLUENT_MAGIC = 0x00;
 export interface WriterSchema {
   type: avro.Type;
   fingerprint: bigint;
+}
+
+/** 00 | id (u32 BE) | body: the Confluent Schema Registry wire format. */
+export function confluentFrame(id: number, body: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head[0] = CONFLUENT_MAGIC;
+  head.writeUInt32BE(id, 1);
+  return Buffer.concat([head, body]);
+}
+
+/** The registry schema id of a Confluent-framed value, or null for anything else. */
+export function confluentSchemaId(value: Buffer | null): number | null {
+  return value !== null && value.length >= 5 && value[0] === CONFLUENT_MAGIC ? value.readUInt32BE(1) : null;
 }
 
 export function parseSchema(schema: avro.Schema): WriterSchema {
@@ -30,9 +44,16 @@ export class RecordCodec<T> {
   private readonly header: Buffer;
   private readonly writers = new Map<bigint, WriterSchema>();
   private readonly resolvers = new Map<bigint, avro.Resolver>();
+  /** known writers that cannot be resolved: the error, built once */
+  private readonly incompatible = new Map<bigint, DecodeError>();
+  /** registry schema id → fingerprint of that schema (its writer is in `writers`) */
+  private readonly registryIds = new Map<number, bigint>();
+  /** ids this codec cannot read (the registry lacks them, or they are another record type): why */
+  private readonly unusableIds = new Map<number, string>();
+  private registry: { url: string; writeId: number | null } | null = null;
 
   /** `olderSchemas` are previous versions this reader must still read. */
-  constructor(schema: avro.Schema, olderSchemas: avro.Schema[] = []) {
+  constructor(readonly schema: avro.Schema, olderSchemas: avro.Schema[] = []) {
     this.reader = parseSchema(schema);
     this.name = (this.reader.type as unknown as { name?: string }).name ?? 'record';
     this.header = Buffer.concat([SINGLE_OBJECT_MAGIC, fingerprintBytes(this.reader.fingerprint)]);
@@ -47,6 +68,32 @@ export class RecordCodec<T> {
     return this.reader.fingerprint;
   }
 
+  /** This codec's record type's full name, e.g. io.clovisor.v1.Transaction. */
+  get schemaName(): string {
+    return this.name;
+  }
+
+  /** Registry mode: read Confluent-framed values (schemas loaded with addRegistrySchema); write them with `writeId` when given. */
+  useRegistry(url: string, writeId: number | null): void {
+    this.registry = { url, writeId };
+  }
+
+  /** The registry's schema `id` (fetched by the caller): a writer this codec now reads. */
+  addRegistrySchema(id: number, schema: avro.Schema): void {
+    const writer = parseSchema(schema);
+    if (!this.writers.has(writer.fingerprint)) this.writers.set(writer.fingerprint, writer);
+    this.registryIds.set(id, writer.fingerprint);
+  }
+
+  /** The registry's schema `id` is of no use to this codec, for `reason`. */
+  markRegistryIdUnusable(id: number, reason: string): void {
+    this.unusableIds.set(id, reason);
+  }
+
+  hasRegistrySchema(id: number): boolean {
+    return this.registryIds.has(id) || this.unusableIds.has(id);
+  }
+
   encode(record: T): Buffer {
     const errors: string[] = [];
     const valid = this.reader.type.isValid(record, {
@@ -55,24 +102,30 @@ export class RecordCodec<T> {
     if (!valid) {
       throw new DecodeError('AVRO_INVALID_RECORD', `${this.name}: invalid value at ${errors.join(', ')}`);
     }
-    return Buffer.concat([this.header, this.reader.type.toBuffer(record)]);
+    const body = this.reader.type.toBuffer(record);
+    const id = this.registry?.writeId ?? null;
+    return id === null ? Buffer.concat([this.header, body]) : confluentFrame(id, body);
   }
 
   decode(value: Buffer | null): T {
     if (value === null || value.length === 0) {
       throw new DecodeError('AVRO_EMPTY', `${this.name}: empty record value`);
     }
+    let fingerprint: bigint;
+    let body: Buffer;
     if (value[0] === CONFLUENT_MAGIC) {
-      throw new DecodeError(
-        'AVRO_CONFLUENT_WITHOUT_REGISTRY',
-        `${this.name}: value is in Confluent wire format (schema id ${value.length >= 5 ? value.readUInt32BE(1) : '?'}) but no schema registry is configured`,
-      );
+      const id = value.length >= 5 ? value.readUInt32BE(1) : -1;
+      const known = this.registryIds.get(id);
+      if (known === undefined) throw this.unknownRegistryId(id);
+      fingerprint = known;
+      body = value.subarray(5);
+    } else {
+      if (value.length < 10 || value[0] !== 0xc3 || value[1] !== 0x01) {
+        throw new DecodeError('AVRO_BAD_MAGIC', `${this.name}: value is neither Avro single-object encoded (C3 01) nor in Confluent wire format (00)`);
+      }
+      fingerprint = value.readBigUInt64LE(2);
+      body = value.subarray(10);
     }
-    if (value.length < 10 || value[0] !== 0xc3 || value[1] !== 0x01) {
-      throw new DecodeError('AVRO_BAD_MAGIC', `${this.name}: value is not Avro single-object encoded (no C3 01 header)`);
-    }
-    const fingerprint = value.readBigUInt64LE(2);
-    const body = value.subarray(10);
     try {
       if (fingerprint === this.reader.fingerprint) return this.reader.type.fromBuffer(body) as T;
       const resolver = this.resolverFor(fingerprint);
@@ -83,9 +136,24 @@ export class RecordCodec<T> {
     }
   }
 
+  private unknownRegistryId(id: number): DecodeError {
+    if (this.registry === null) {
+      return new DecodeError(
+        'AVRO_CONFLUENT_WITHOUT_REGISTRY',
+        `${this.name}: value is in Confluent wire format (schema id ${id < 0 ? '?' : id}) but no schema registry is configured; give --schema-registry <url> (CLOVISOR_SCHEMA_REGISTRY)`,
+      );
+    }
+    const unusable = this.unusableIds.get(id);
+    if (unusable !== undefined) return new DecodeError('AVRO_UNKNOWN_SCHEMA_ID', `${this.name}: schema id ${id} ${unusable}`);
+    // the shell loads the ids of a batch before decoding it (loadRegistrySchemas)
+    return new DecodeError('AVRO_SCHEMA_ID_NOT_LOADED', `${this.name}: schema id ${id} was not fetched from ${this.registry.url} before decoding`);
+  }
+
   private resolverFor(fingerprint: bigint): avro.Resolver {
     let resolver = this.resolvers.get(fingerprint);
     if (resolver) return resolver;
+    const known = this.incompatible.get(fingerprint);
+    if (known) throw known;
     const writer = this.writers.get(fingerprint);
     if (!writer) {
       throw new DecodeError(
@@ -93,7 +161,19 @@ export class RecordCodec<T> {
         `${this.name}: written with an unknown schema (fingerprint ${fingerprint.toString(16).padStart(16, '0')}); upgrade this reader or add the schema to schemas/`,
       );
     }
-    resolver = this.reader.type.createResolver(writer.type);
+    try {
+      resolver = this.reader.type.createResolver(writer.type);
+    } catch (err) {
+      // a known writer whose change was not compatible (e.g. a field's type changed, a field
+      // without default added): no record of it can be read, say so once per record
+      const error = new DecodeError(
+        'AVRO_INCOMPATIBLE_SCHEMA',
+        `${this.name}: written with schema ${fingerprint.toString(16).padStart(16, '0')}, which this reader's schema cannot resolve (${(err as Error).message}); read it with the writer's own schema version`,
+        { cause: err },
+      );
+      this.incompatible.set(fingerprint, error);
+      throw error;
+    }
     this.resolvers.set(fingerprint, resolver);
     return resolver;
   }

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { Topics } from '../topics.js';
 import { errorMessage } from '../errors.js';
 import { deadLetterFor } from '../deadletter.js';
+import { loadRegistrySchemas } from '../avro/registry-mode.js';
 import { StageConsumer, type ConsumedRecord } from './consumer.js';
 import { MAX_RECORD_BYTES, RecordTooLargeError, recordBytes, type OutgoingRecord, type RecordProducer } from './producer.js';
 
@@ -79,6 +80,8 @@ export class TransformStage<I> implements Component {
   private async handle(records: ConsumedRecord[]): Promise<void> {
     const outputs: OutgoingRecord[] = [];
     const dead: OutgoingRecord[] = [];
+    // registry mode: the schemas of new ids, before decoding (a registry outage retries the batch)
+    await loadRegistrySchemas(records.map((r) => r.value));
     for (const record of records) {
       let failure: unknown;
       try {

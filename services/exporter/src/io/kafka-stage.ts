@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import {
-  ClovisorError, StageConsumer, Topics, stageGroupId, codecs, deadLetterFor, errorMessage,
+  ClovisorError, StageConsumer, Topics, stageGroupId, codecs, deadLetterFor, errorMessage, loadRegistrySchemas,
   type Component, type ConsumedRecord, type Logger, type OutgoingRecord, type RecordProducer, type SpanRecord,
 } from '@clovisor/core';
 import { createOtlpPusher, type OtlpPusher } from './otlp-push.js';
@@ -61,6 +61,7 @@ export class ExporterStage implements Component {
     const dead: OutgoingRecord[] = [];
     const spans: Array<{ span: SpanRecord; record: ConsumedRecord }> = [];
     const accepted = this.acceptedFor(records);
+    await loadRegistrySchemas(records.map((r) => r.value)); // registry mode; an outage retries the batch
     for (const record of records) {
       if (accepted.has(BigInt(record.offset))) continue;
       try {
