@@ -50,6 +50,23 @@ test('bad values are ConfigErrors that say what is expected', () => {
   for (const [flags, pattern] of bad) assert.throws(() => resolveRunConfig(flags, {}), (e: unknown) => e instanceof ConfigError && pattern.test(e.message), String(pattern));
 });
 
+test('node interfaces and the kernel flow table: flags, then environment, then defaults', () => {
+  const d = resolveRunConfig({}, {});
+  assert.deepEqual([d.nodeInterfaces, d.flowTableSize, d.flowIdleTimeoutSeconds], [[], 131072, 120]);
+  const env = { CLOVISOR_NODE_INTERFACES: 'eth0, eth1', CLOVISOR_FLOW_TABLE_SIZE: '4096', CLOVISOR_FLOW_IDLE_TIMEOUT: '30' };
+  const fromEnv = resolveRunConfig({}, env);
+  assert.deepEqual([fromEnv.nodeInterfaces, fromEnv.flowTableSize, fromEnv.flowIdleTimeoutSeconds], [['eth0', 'eth1'], 4096, 30]);
+  const fromFlags = resolveRunConfig({ 'node-interface': ['bond0'], 'flow-table-size': '262144', 'flow-idle-timeout': '600' }, env);
+  assert.deepEqual([fromFlags.nodeInterfaces, fromFlags.flowTableSize, fromFlags.flowIdleTimeoutSeconds], [['bond0'], 262144, 600]);
+  const bad: Array<[Parameters<typeof resolveRunConfig>[0], RegExp]> = [
+    [{ 'flow-table-size': '10' }, /--flow-table-size .*integer from 1024/],
+    [{ 'flow-idle-timeout': '0' }, /--flow-idle-timeout .*integer from 1 to 86400/],
+    [{ 'node-interface': ['eth0', 'eth0'] }, /given twice/],
+    [{ 'node-interface': ['veth1'], interface: ['veth1'] }, /both as --interface and as --node-interface/],
+  ];
+  for (const [flags, pattern] of bad) assert.throws(() => resolveRunConfig(flags, {}), (e: unknown) => e instanceof ConfigError && pattern.test(e.message), String(pattern));
+});
+
 test('interface specs', () => {
   assert.deepEqual(parseInterfaceSpec('veth9=checkout-v2'), { name: 'veth9', service: 'checkout-v2' });
   assert.throws(() => parseInterfaceSpec('=svc'));

@@ -21,6 +21,11 @@ export interface RunConfig {
   snaplen: number;
   /** capture's Prometheus /metrics port on 0.0.0.0; 0 = no metrics server */
   metricsPort: number;
+  /** node NICs where packets of flows known from pod interfaces are timed */
+  nodeInterfaces: string[];
+  /** max_entries of the kernel flow table */
+  flowTableSize: number;
+  flowIdleTimeoutSeconds: number;
   partitions: number;
   /** decoder plugins from --plugin / CLOVISOR_PLUGINS (more come from Redis at run time) */
   plugins: PluginSpec[];
@@ -49,6 +54,8 @@ export const Defaults = {
   metricsPort: 9464,
   partitions: 3,
   stateDir: '/run/clovisor',
+  flowTableSize: 131_072,
+  flowIdleTimeoutSeconds: 120,
 } as const;
 
 /** `eth0` or `veth1=frontend` (interface name, then the Kubernetes service it stands for). */
@@ -107,6 +114,9 @@ export interface RunFlags {
   partitions?: string;
   plugin?: string[];
   'legacy-tags'?: boolean;
+  'node-interface'?: string[];
+  'flow-table-size'?: string;
+  'flow-idle-timeout'?: string;
   'schema-registry'?: string;
   kubernetes?: boolean;
   kubeconfig?: string;
@@ -123,6 +133,13 @@ export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
     if (names.has(i.name)) throw new ConfigError(`--interface ${i.name} is given twice`);
     names.add(i.name);
   }
+  const nodeInterfaces = (flags['node-interface']?.length ? flags['node-interface'] : splitList(env['CLOVISOR_NODE_INTERFACES'])).map((raw) => {
+    const name = raw.trim();
+    if (!/^[^=\s/]{1,15}$/.test(name)) throw new ConfigError(`--node-interface "${raw}": expected an interface name (at most 15 characters)`);
+    if (names.has(name)) throw new ConfigError(`${name} is given both as --interface and as --node-interface: a pod interface or a node NIC, not both`);
+    return name;
+  });
+  if (new Set(nodeInterfaces).size !== nodeInterfaces.length) throw new ConfigError('--node-interface: an interface is given twice');
   const ports = (flags.port?.length ? flags.port : splitList(env['CLOVISOR_PORTS'])).map(parsePortRule);
   const seen = new Map<number, string>();
   for (const p of ports) {
@@ -150,6 +167,9 @@ export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
     node: flags.node ?? env['CLOVISOR_NODE_NAME'] ?? env['NODE_NAME'] ?? hostname(),
     snaplen: intSetting('--snaplen', flags.snaplen ?? env['CLOVISOR_SNAPLEN'], Defaults.snaplen, 64, 8192),
     metricsPort: intSetting('--metrics-port', flags['metrics-port'] ?? env['CLOVISOR_METRICS_PORT'], Defaults.metricsPort, 0, 65535),
+    nodeInterfaces,
+    flowTableSize: intSetting('--flow-table-size', flags['flow-table-size'] ?? env['CLOVISOR_FLOW_TABLE_SIZE'], Defaults.flowTableSize, 1024, 16_777_216),
+    flowIdleTimeoutSeconds: intSetting('--flow-idle-timeout', flags['flow-idle-timeout'] ?? env['CLOVISOR_FLOW_IDLE_TIMEOUT'], Defaults.flowIdleTimeoutSeconds, 1, 86_400),
     partitions: intSetting('--partitions', flags.partitions ?? env['CLOVISOR_PARTITIONS'], Defaults.partitions, 1, 1024),
     plugins,
     legacyTags: flags['legacy-tags'] === true || boolSetting('CLOVISOR_LEGACY_TAGS', env['CLOVISOR_LEGACY_TAGS']),

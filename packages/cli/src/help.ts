@@ -54,6 +54,15 @@ Capture (flag, environment, default):
         Records what it attached in CLOVISOR_STATE_DIR (/run/clovisor) to remove stale filters
         after a crash.
   --kubeconfig <path>               KUBECONFIG, ~/.kube/config, else in-cluster service account
+  --node-interface <ifname>         CLOVISOR_NODE_INTERFACES (comma-separated)
+        a node NIC, repeatable: packets of flows already seen on a traced pod interface are
+        timed there (request out, response in) and the times put on the flow's segments
+        (nodeTimestampNs; spans get clovisor.node_interface.* attributes). Nothing else is recorded.
+  --flow-table-size <entries>       CLOVISOR_FLOW_TABLE_SIZE 131072 (1024-16777216): kernel flow
+        table capacity (about 250 bytes of kernel memory per entry); when full, the kernel evicts
+        the least recently used flow, counted in clovisor_capture_kernel_flows_removed_total{reason="lru"}
+  --flow-idle-timeout <seconds>     CLOVISOR_FLOW_IDLE_TIMEOUT 120 (1-86400): kernel flow-table
+        entries without a packet for this long are aged out (reason="idle")
 `;
 
 export const HELP: Record<string, string> = {

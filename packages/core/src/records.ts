@@ -29,6 +29,8 @@ export interface Segment {
   /** payload length on the wire; payload.length < wireLength means truncated by the snaplen */
   wireLength: number;
   payload: Buffer;
+  /** node-interface tracing: epoch ns at which this segment crossed the node NIC; absent/null = not seen there */
+  nodeTimestampNs?: bigint | null;
 }
 
 export interface SegmentBatch {
@@ -44,6 +46,8 @@ export interface SegmentBatch {
   protocolHint: string | null;
   segments: Segment[];
   lostEventsBefore: number;
+  /** node-interface tracing: the node NIC the flow crossed; absent/null = none */
+  nodeInterfaceName?: string | null;
 }
 
 export interface HttpFields {
@@ -131,6 +135,15 @@ export interface Transaction {
   kafka: KafkaFields | null;
   /** fields of protocols decoded by plugins */
   attributes: Record<string, string>;
+  /** node-interface tracing: when the exchange crossed a node NIC; absent/null = not seen there */
+  nodeInterface?: NodeInterfaceTimes | null;
+}
+
+export interface NodeInterfaceTimes {
+  name: string;
+  /** epoch ns at which the request's first segment crossed the node interface */
+  requestNs: bigint | null;
+  responseNs: bigint | null;
 }
 
 export type ProtocolFieldsOfTransaction = Pick<Transaction, 'http' | 'grpc' | 'dns' | 'redis' | 'postgres' | 'kafka' | 'attributes'>;

@@ -26,6 +26,22 @@ NativeObject::NativeObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Na
     e.Set("log", LibbpfLogTail());
     throw e;
   }
+  // Optional second argument {mapName: maxEntries}: sizes chosen at run time (e.g. the flow
+  // table) must be set between open and load.
+  if (info.Length() > 1 && info[1].IsObject()) {
+    Napi::Object sizes = info[1].As<Napi::Object>();
+    Napi::Array names = sizes.GetPropertyNames();
+    for (uint32_t i = 0; i < names.Length(); i++) {
+      std::string name = names.Get(i).As<Napi::String>().Utf8Value();
+      uint32_t entries = sizes.Get(name).As<Napi::Number>().Uint32Value();
+      bpf_map* map = bpf_object__find_map_by_name(obj, name.c_str());
+      int sr = map == nullptr ? -ENOENT : bpf_map__set_max_entries(map, entries);
+      if (sr != 0) {
+        bpf_object__close(obj);
+        throw ErrnoError(env, -sr, "setting max_entries of map " + name + " to " + std::to_string(entries));
+      }
+    }
+  }
   int r = bpf_object__load(obj);
   if (r != 0) {
     bpf_object__close(obj);

@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <string.h>
 #include <net/if.h>
 #include <time.h>
 
@@ -107,6 +108,40 @@ Napi::Value MapDelete(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
+// mapLookupBatch(fd, token | null, keySize, valueSize, maxCount) -> {keys, values, count, token | null}
+// One BPF_MAP_LOOKUP_BATCH call. The token (opaque, 8 bytes) resumes where the previous call
+// stopped; null on return means the whole map was visited. Hash maps walk bucket by bucket, so a
+// concurrent delete cannot restart the walk the way get_next_key does.
+Napi::Value MapLookupBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t keySize = U32(info, 2);
+  uint32_t valueSize = U32(info, 3);
+  uint32_t count = U32(info, 4);
+  if (count == 0) throw ErrnoError(env, EINVAL, "mapLookupBatch: count must be > 0");
+  const uint8_t* in = info[1].IsNull() ? nullptr : Bytes(info, 1, 8, "batch token");
+  Napi::Buffer<uint8_t> token = Napi::Buffer<uint8_t>::New(env, 8);
+  Napi::Buffer<uint8_t> keys = Napi::Buffer<uint8_t>::New(env, static_cast<size_t>(keySize) * count);
+  Napi::Buffer<uint8_t> values = Napi::Buffer<uint8_t>::New(env, static_cast<size_t>(valueSize) * count);
+  uint64_t inCopy = 0;
+  if (in != nullptr) memcpy(&inCopy, in, 8);
+  memset(token.Data(), 0, 8);
+  uint32_t n = count;
+  LIBBPF_OPTS(bpf_map_batch_opts, opts);
+  int r = bpf_map_lookup_batch(static_cast<int>(U32(info, 0)), in == nullptr ? nullptr : &inCopy, token.Data(),
+                               keys.Data(), values.Data(), &n, &opts);
+  bool done = false;
+  if (r != 0) {
+    if (errno != ENOENT) throw ErrnoError(env, errno, "bpf_map_lookup_batch");
+    done = true;  // ENOENT: the last buckets were read (n may still be > 0)
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("keys", keys);
+  out.Set("values", values);
+  out.Set("count", Napi::Number::New(env, n));
+  out.Set("token", done ? env.Null() : static_cast<Napi::Value>(token));
+  return out;
+}
+
 // mapNextKey(fd, key | null, keySize) -> next key Buffer | null at the end
 Napi::Value MapNextKey(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -162,6 +197,7 @@ void InitOps(Napi::Env env, Napi::Object exports) {
   exports.Set("mapLookup", Napi::Function::New<MapLookup>(env, "mapLookup"));
   exports.Set("mapUpdate", Napi::Function::New<MapUpdate>(env, "mapUpdate"));
   exports.Set("mapDelete", Napi::Function::New<MapDelete>(env, "mapDelete"));
+  exports.Set("mapLookupBatch", Napi::Function::New<MapLookupBatch>(env, "mapLookupBatch"));
   exports.Set("mapNextKey", Napi::Function::New<MapNextKey>(env, "mapNextKey"));
   exports.Set("numPossibleCpus", Napi::Function::New<NumPossibleCpus>(env, "numPossibleCpus"));
   exports.Set("clockOffsetNs", Napi::Function::New<ClockOffsetNs>(env, "clockOffsetNs"));

@@ -13,6 +13,7 @@ import {
   encodeProtocolId,
 } from './capture-abi.js';
 import { BpfError } from './errors.js';
+import { FLOW_KEY_LEN, FLOW_STATE_LEN, FlowKeyOffset, FlowStateOffset } from './flow-abi.js';
 
 // Two records read from the ring during a real curl over IPv6 across a veth (kernel 6.18):
 // the client's SYN (egress) and its request (egress, PSH|ACK, 93 payload bytes).
@@ -28,7 +29,7 @@ const REQUEST_HEX =
 test('decodes a captured SYN', () => {
   const e = decodeCaptureEvent(Buffer.from(SYN_HEX, 'hex'));
   assert.deepEqual({ ...e, payload: e.payload.length }, {
-    tsNs: 1331654070410n, ifindex: 27, hook: 'egress', ipVersion: 6, l4Proto: 6, tcpFlags: 0x02,
+    tsNs: 1331654070410n, ifindex: 27, hook: 'egress', point: 'pod', ipVersion: 6, l4Proto: 6, tcpFlags: 0x02,
     saddr: 'fd00:c10:3006:e495::1', daddr: 'fd00:c10:3006:e495::2', sport: 34838, dport: 38754,
     seq: 271995113, ack: 0, wireLen: 0, capLen: 0, payload: 0,
   });
@@ -100,6 +101,12 @@ test('TS offsets match the compiled object (BTF)', { skip: !hasBpftool() && 'bpf
   const fromBtf = Object.fromEntries(ev.members!.map((m) => [m.name.toUpperCase(), m.bits_offset / 8]));
   const { PAYLOAD, ...header } = EventOffset;
   assert.deepEqual(fromBtf, header);
+  const flowKey = struct('flow_key');
+  assert.equal(flowKey.size, FLOW_KEY_LEN);
+  assert.deepEqual(Object.fromEntries(flowKey.members!.map((m) => [m.name.toUpperCase(), m.bits_offset / 8])), FlowKeyOffset);
+  const flowState = struct('flow_state');
+  assert.equal(flowState.size, FLOW_STATE_LEN);
+  assert.deepEqual(Object.fromEntries(flowState.members!.map((m) => [m.name.toUpperCase(), m.bits_offset / 8])), FlowStateOffset);
   assert.equal(struct('event_buf').members!.find((m) => m.name === 'payload')!.bits_offset / 8, PAYLOAD);
   const key = struct('port_key');
   assert.equal(key.size, 8);

@@ -8,8 +8,14 @@ import { BpfError } from './errors.js';
 /** Where build.sh puts the compiled object, relative to this package. */
 export const CAPTURE_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/capture.bpf.o', import.meta.url));
 
-export const CaptureProgram = { INGRESS: 'capture_ingress', EGRESS: 'capture_egress' } as const;
-export const CaptureMap = { PORTS: 'ports', CONFIG: 'config', COUNTERS: 'counters', EVENTS: 'events', EGRESS_RULES: 'egress_rules' } as const;
+export const CaptureProgram = {
+  INGRESS: 'capture_ingress',
+  EGRESS: 'capture_egress',
+  /** node NICs: record only packets of flows already in the flow table, header only */
+  NODE_INGRESS: 'capture_node_ingress',
+  NODE_EGRESS: 'capture_node_egress',
+} as const;
+export const CaptureMap = { PORTS: 'ports', CONFIG: 'config', COUNTERS: 'counters', EVENTS: 'events', FLOWS: 'flows', EGRESS_RULES: 'egress_rules' } as const;
 
 export const CAPTURE_MAX_SNAPLEN = 8192;
 export const CAPTURE_DEFAULT_SNAPLEN = 4096;
@@ -23,8 +29,14 @@ export const CaptureCounter = {
   TRUNCATED: 2, // payload cut by snaplen
   PAYLOAD_BYTES: 3,
   MATCHED: 4, // all packets of monitored ports, including pure ACKs that were not copied
+  FLOWS_CREATED: 5, // flow-table entries inserted
+  FLOWS_CLOSED_FIN: 6, // entries removed by BPF at the second FIN
+  FLOWS_CLOSED_RST: 7, // entries removed by BPF at an RST
+  FLOWS_INSERT_FAILED: 8, // inserts the kernel refused (other than "already there")
+  NODE_MATCHED: 9, // node-interface packets of a known flow
+  NODE_EMITTED: 10, // node-interface timing events written to the ring
 } as const;
-export const CAPTURE_COUNTER_COUNT = 5;
+export const CAPTURE_COUNTER_COUNT = 11;
 
 /** Byte offsets in an event record (host order = little-endian on x86-64/arm64). */
 export const EventOffset = {
@@ -42,12 +54,14 @@ export const EventOffset = {
   ACK: 56, // u32
   WIRE_LEN: 60, // u32: L4 payload length on the wire
   CAP_LEN: 64, // u32: payload bytes following the header
-  PAD: 68, // u32
+  POINT: 68, // u8: 0 pod interface, 1 node interface (header only)
+  PAD: 69, // 3 bytes
   PAYLOAD: 72,
 } as const;
 export const EVENT_HEADER_LEN = 72;
 
 export const EventHook = { INGRESS: 0, EGRESS: 1 } as const;
+export const EventPoint = { POD: 0, NODE: 1 } as const;
 export const L4Proto = { TCP: 6, UDP: 17 } as const;
 
 /** `ports` key: { u32 ifindex (0 = any); u16 port (host order); u16 pad = 0 }. */
@@ -157,6 +171,8 @@ export interface CaptureEvent {
   tsNs: bigint;
   ifindex: number;
   hook: 'ingress' | 'egress';
+  /** where the packet was seen: a pod's interface, or a node NIC (then capLen is 0) */
+  point: 'pod' | 'node';
   ipVersion: 4 | 6;
   l4Proto: number;
   tcpFlags: number;
@@ -172,7 +188,7 @@ export interface CaptureEvent {
   payload: Buffer;
 }
 
-function formatIp(b: Buffer, version: 4 | 6): string {
+export function formatIp(b: Buffer, version: 4 | 6): string {
   if (version === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
@@ -203,6 +219,7 @@ export function decodeCaptureEvent(rec: Buffer): CaptureEvent {
     tsNs: rec.readBigUInt64LE(EventOffset.TS_NS),
     ifindex: rec.readUInt32LE(EventOffset.IFINDEX),
     hook: rec[EventOffset.HOOK] === EventHook.EGRESS ? 'egress' : 'ingress',
+    point: rec[EventOffset.POINT] === EventPoint.NODE ? 'node' : 'pod',
     ipVersion: v,
     l4Proto: rec[EventOffset.L4_PROTO]!,
     tcpFlags: rec[EventOffset.TCP_FLAGS]!,

@@ -8,6 +8,12 @@ export interface CaptureCounters {
   truncated: bigint;
   payloadBytes: bigint;
   matched: bigint;
+  flowsCreated: bigint;
+  flowsClosedFin: bigint;
+  flowsClosedRst: bigint;
+  flowsInsertFailed: bigint;
+  nodeMatched: bigint;
+  nodeEmitted: bigint;
 }
 
 function read(map: BpfMap, index: number): bigint {
@@ -24,5 +30,11 @@ export function readCaptureCounters(obj: BpfObject): CaptureCounters {
     truncated: read(map, CaptureCounter.TRUNCATED),
     payloadBytes: read(map, CaptureCounter.PAYLOAD_BYTES),
     matched: read(map, CaptureCounter.MATCHED),
+    flowsCreated: read(map, CaptureCounter.FLOWS_CREATED),
+    flowsClosedFin: read(map, CaptureCounter.FLOWS_CLOSED_FIN),
+    flowsClosedRst: read(map, CaptureCounter.FLOWS_CLOSED_RST),
+    flowsInsertFailed: read(map, CaptureCounter.FLOWS_INSERT_FAILED),
+    nodeMatched: read(map, CaptureCounter.NODE_MATCHED),
+    nodeEmitted: read(map, CaptureCounter.NODE_EMITTED),
   };
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CAPTURE_COUNTER_COUNT, CAPTURE_OBJECT_PATH, CAPTURE_PORTS_MAX_ENTRIES, CaptureMap, decodePortKey, encodeCaptureConfig, encodePortKey, encodeProtocolId, u32Key } from './capture-abi.js';
 import { BpfError } from './errors.js';
+import { FLOW_KEY_LEN, FLOW_STATE_LEN, FLOW_TABLE_DEFAULT_SIZE } from './flow-abi.js';
 import { openHandleCount, openHandles } from './handles.js';
 import { MapType, numPossibleCpus, sumPerCpuU64 } from './map.js';
 import { BpfObject } from './object.js';
@@ -23,8 +24,10 @@ describe('BpfMap', { skip: !isRoot() && 'needs root (CAP_BPF)' }, () => {
   });
 
   test('the object exposes its maps and programs', () => {
-    assert.deepEqual(obj.mapNames().sort(), ['config', 'counters', 'events', 'ports', 'scratch']);
-    assert.deepEqual(obj.programNames().sort(), ['capture_egress', 'capture_ingress']);
+    assert.deepEqual(obj.mapNames().sort(), ['config', 'counters', 'events', 'flow_scratch', 'flows', 'ports', 'scratch']);
+    assert.deepEqual(obj.programNames().sort(), ['capture_egress', 'capture_ingress', 'capture_node_egress', 'capture_node_ingress']);
+    const flows = obj.map(CaptureMap.FLOWS);
+    assert.deepEqual([flows.type, flows.keySize, flows.valueSize, flows.maxEntries], [MapType.LRU_HASH, FLOW_KEY_LEN, FLOW_STATE_LEN, FLOW_TABLE_DEFAULT_SIZE]);
     const ports = obj.map(CaptureMap.PORTS);
     assert.deepEqual([ports.type, ports.keySize, ports.valueSize, ports.maxEntries], [MapType.HASH, 8, 4, CAPTURE_PORTS_MAX_ENTRIES]);
     assert.throws(() => obj.map('nope'), (e: unknown) => isBpfError('ENOENT')(e) && /maps: .*ports/.test((e as Error).message));
@@ -94,5 +97,19 @@ describe('BpfMap', { skip: !isRoot() && 'needs root (CAP_BPF)' }, () => {
     other.close();
     assert.throws(() => ports.lookup(encodePortKey(0, 1)), isBpfError('EBADF'));
     assert.throws(() => other.map(CaptureMap.PORTS), isBpfError('EBADF'));
+  });
+});
+
+describe('map sizes set at open', { skip: !isRoot() && 'needs root (CAP_BPF)' }, () => {
+  test('maxEntries resizes a map before load; bad sizes and unknown maps are refused', () => {
+    const small = BpfObject.open(CAPTURE_OBJECT_PATH, { maxEntries: { [CaptureMap.FLOWS]: 2048 } });
+    try {
+      assert.equal(small.map(CaptureMap.FLOWS).maxEntries, 2048);
+    } finally {
+      small.close();
+    }
+    assert.throws(() => BpfObject.open(CAPTURE_OBJECT_PATH, { maxEntries: { [CaptureMap.FLOWS]: 0 } }), isBpfError('EINVAL'));
+    assert.throws(() => BpfObject.open(CAPTURE_OBJECT_PATH, { maxEntries: { nope: 16 } }), isBpfError('ENOENT'));
+    assert.equal(openHandleCount(), 0);
   });
 });

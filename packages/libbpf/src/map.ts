@@ -1,5 +1,5 @@
 import { BpfError, fromNative } from './errors.js';
-import { native, type NativeMapInfo } from './native.js';
+import { native, type NativeBatch, type NativeMapInfo } from './native.js';
 
 /** BPF_MAP_TYPE_* values this package cares about (linux/bpf.h). */
 export const MapType = {
@@ -109,6 +109,38 @@ export class BpfMap {
       throw fromNative(err, `iterating map ${this.name}`);
     }
     return out;
+  }
+
+  /**
+   * Reads up to `count` entries from where `token` left off (null = from the start), in one
+   * BPF_MAP_LOOKUP_BATCH syscall. `token: null` in the result means the walk reached the end.
+   * Hash maps are walked bucket by bucket, so deletes during a walk do not restart it (unlike
+   * keys()). Not for per-CPU maps.
+   */
+  lookupBatch(token: Buffer | null, count: number): { entries: Array<{ key: Buffer; value: Buffer }>; token: Buffer | null } {
+    const r = this.lookupBatchRaw(token, count);
+    const entries: Array<{ key: Buffer; value: Buffer }> = [];
+    for (let i = 0; i < r.count; i++) {
+      entries.push({
+        key: r.keys.subarray(i * this.keySize, (i + 1) * this.keySize),
+        value: r.values.subarray(i * this.valueSize, (i + 1) * this.valueSize),
+      });
+    }
+    return { entries, token: r.token };
+  }
+
+  /**
+   * lookupBatch() without a Buffer per entry, for hot loops: entry i's key is at
+   * i * keySize in `keys`, its value at i * valueSize in `values`.
+   */
+  lookupBatchRaw(token: Buffer | null, count: number): NativeBatch {
+    this.check(null, 'key', this.keySize);
+    if (this.perCpu) throw new BpfError('EINVAL', `map ${this.name}: batch lookup does not support per-CPU maps`);
+    try {
+      return native().mapLookupBatch(this.fd, token, this.keySize, this.valueSize, count);
+    } catch (err) {
+      throw fromNative(err, `batch lookup in map ${this.name}`);
+    }
   }
 
   private check(buf: Buffer | null, what: string, size: number): void {

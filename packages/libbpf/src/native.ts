@@ -12,6 +12,14 @@ export interface NativeMapInfo {
   maxEntries: number;
 }
 
+export interface NativeBatch {
+  keys: Buffer;
+  values: Buffer;
+  count: number;
+  /** resume token; null when the whole map was visited */
+  token: Buffer | null;
+}
+
 export interface NativeObjectHandle {
   close(): void;
   map(name: string): NativeMapInfo | null;
@@ -35,7 +43,7 @@ export interface NativeRingReaderHandle {
 }
 
 export interface NativeAddon {
-  NativeObject: new (path: string) => NativeObjectHandle;
+  NativeObject: new (path: string, maxEntries?: Record<string, number>) => NativeObjectHandle;
   RingReader: new (
     mapFd: number,
     onBatch: (batch: Buffer, count: number) => void,
@@ -49,6 +57,7 @@ export interface NativeAddon {
   mapUpdate(fd: number, key: Buffer, keySize: number, value: Buffer, valueSize: number, flags: number): void;
   mapDelete(fd: number, key: Buffer, keySize: number): boolean;
   mapNextKey(fd: number, key: Buffer | null, keySize: number): Buffer | null;
+  mapLookupBatch(fd: number, token: Buffer | null, keySize: number, valueSize: number, count: number): NativeBatch;
   numPossibleCpus(): number;
   clockOffsetNs(): bigint;
   monotonicNs(): bigint;

@@ -32,13 +32,19 @@ export class BpfObject {
     track(this);
   }
 
-  /** Opens and loads (verifies) the object. Needs root. */
-  static open(path: string): BpfObject {
+  /**
+   * Opens and loads (verifies) the object. Needs root. `maxEntries` resizes maps before load
+   * (e.g. `{ flows: 262144 }`); an unknown map name fails with ENOENT.
+   */
+  static open(path: string, options: { maxEntries?: Record<string, number> } = {}): BpfObject {
     if (!existsSync(path)) throw new BpfError('ENOENT', `BPF object ${path} not found: ${BUILD_HINT}`);
+    for (const [name, n] of Object.entries(options.maxEntries ?? {})) {
+      if (!Number.isInteger(n) || n < 1 || n > 0x7fffffff) throw new BpfError('EINVAL', `max_entries of map ${name} must be 1..2^31-1, got ${n}`);
+    }
     const addon = native();
     let handle: NativeObjectHandle;
     try {
-      handle = new addon.NativeObject(path);
+      handle = new addon.NativeObject(path, options.maxEntries ?? {});
     } catch (err) {
       throw openError(err, path);
     }

@@ -19,3 +19,4 @@ export { protocolOfPort, protocolOfPortName } from './kubernetes/port-protocol.j
 export { KubeApiServer, type KubeApiServerOptions, type KubeApiServerStats } from './testing/kube-api-server.js';
 export { resolveHostInterface, runIp, type HostInterface, type IpRunner } from './kubernetes/host-interface.js';
 export { KubernetesCapture, type KubernetesCaptureOptions } from './kubernetes/kubernetes-capture.js';
+export { benchFlowTableSweep, type FlowTableSweepResult } from './bench/flow-table-sweep.js';

@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { stackUp } from '@clovisor/stack';
 import { benchHttp1, benchHttp2 } from '@clovisor/decoder';
+import { benchFlowTableSweep } from '@clovisor/capture';
 import { benchCaptureOverhead } from './capture-overhead.js';
 import { benchIdleFlowMemory } from './idle-flow-memory.js';
 import { printTable, writeResults, type BenchResults } from './results.js';
@@ -22,6 +23,10 @@ results['decoder_http2_transactions_per_s'] = { value: http2.transactionsPerSeco
 
 process.stderr.write('bench: decoder memory per idle HTTP/1 flow (20,000 flows, first partial request each) …\n');
 results['decoder_idle_flow_bytes'] = { value: benchIdleFlowMemory(20_000).bytesPerFlow, unit: 'bytes/flow' };
+
+process.stderr.write('bench: kernel flow table sweep with 100,000 live flows …\n');
+const sweep = benchFlowTableSweep(100_000);
+results['flow_table_sweep_pass_ms'] = { value: sweep.passMs, unit: 'ms/pass (100k live flows)' };
 
 process.stderr.write(`bench: HTTP through a veth, untraced vs traced (${rounds} rounds of ${seconds} s each) …\n`);
 const stack = await stackUp({ log: (line) => process.stderr.write(`stack: ${line}\n`) });

@@ -80,3 +80,24 @@ test('schema evolution: records written with an older schema are read with the n
   const withoutHistory = new RecordCodec<{ id: string; note: string | null }>(v2);
   assert.throws(() => withoutHistory.decode(written), /unknown schema/);
 });
+
+test('SegmentBatch node-interface fields: optional on write, read back, and defaulted for older records', async () => {
+  const { readFileSync } = await import('node:fs');
+  const codec = codecs().segments;
+  // without the fields (writers that do not trace node interfaces): they read back as null
+  const plain = codec.decode(codec.encode(batch));
+  assert.equal(plain.nodeInterfaceName, null);
+  assert.equal(plain.segments[0]!.nodeTimestampNs, null);
+  // with them
+  const traced: SegmentBatch = { ...batch, nodeInterfaceName: 'eth0', segments: [{ ...batch.segments[0]!, nodeTimestampNs: 1763890000123459999n }] };
+  const back = codec.decode(codec.encode(traced));
+  assert.equal(back.nodeInterfaceName, 'eth0');
+  assert.equal(back.segments[0]!.nodeTimestampNs, 1763890000123459999n);
+  // a record written with the previous schema (schemas/history/segment-batch.v1.1.avsc)
+  const dir = new URL('../../../../schemas/history/segment-batch.v1.1.avsc', import.meta.url);
+  const older = new RecordCodec<SegmentBatch>(JSON.parse(readFileSync(dir, 'utf8')) as avro.Schema);
+  const old = codec.decode(older.encode(batch));
+  assert.equal(old.nodeInterfaceName, null);
+  assert.equal(old.segments[0]!.nodeTimestampNs, null);
+  assert.equal(old.segments[0]!.timestampNs, batch.segments[0]!.timestampNs);
+});

@@ -112,3 +112,73 @@ test('lost kernel events are reported on the next batch', () => {
   assert.equal(batches[0]!.lostEventsBefore, 7);
   assert.ok(batches.slice(1).every((b) => b.lostEventsBefore === 0));
 });
+
+// Node-interface tracing: the client pod's veth events of the fixture, plus the events a node NIC
+// (ifindex 99) on the path would add: each segment leaving the pod crosses it 7 µs later, each
+// segment coming to the pod crossed it 5 µs earlier. Node events carry no payload.
+const NODE_IFINDEX = 99;
+function withNodeEvents(list: CaptureEvent[]): CaptureEvent[] {
+  const out: CaptureEvent[] = [];
+  for (const e of list) {
+    const leaving = e.hook === 'ingress'; // tc ingress of a pod's host-side veth = out of the pod
+    const node: CaptureEvent = {
+      ...e, point: 'node', ifindex: NODE_IFINDEX, hook: leaving ? 'egress' : 'ingress', capLen: 0, payload: Buffer.alloc(0),
+      tsNs: leaving ? e.tsNs + 7_000n : e.tsNs - 5_000n,
+    };
+    if (leaving) out.push(e, node);
+    else out.push(node, e);
+  }
+  return out;
+}
+
+test('node-interface events time the segments of the same flow, in both directions', () => {
+  const front = events.filter((e) => e.ifindex === frontIfindex);
+  const t = tracker({ nodeInterfaces: new Map([[NODE_IFINDEX, 'eth0']]) });
+  const batches = feed(t, withNodeEvents(front));
+  assert.equal(new Set(batches.map((b) => b.flowId)).size, 1, 'node events make no flow of their own');
+  const segments = batches.flatMap((b) => b.segments);
+  assert.equal(segments.length, front.length, 'node events add no segments');
+  for (const s of segments) {
+    assert.equal(s.nodeTimestampNs, s.fromClient ? s.timestampNs + 7_000n : s.timestampNs - 5_000n, `segment seq ${s.seq} fromClient ${s.fromClient}`);
+  }
+  for (const b of batches) assert.equal(b.nodeInterfaceName, 'eth0');
+  const st = t.stats();
+  assert.equal(st.nodeEventsMatched, front.length);
+  assert.equal(st.nodeEventsUnmatched, 0);
+});
+
+test('a node event of a flow no pod interface saw is counted, not recorded', () => {
+  const t = tracker({ nodeInterfaces: new Map([[NODE_IFINDEX, 'eth0']]) });
+  const stray = { ...events[0]!, point: 'node' as const, ifindex: NODE_IFINDEX, sport: 1, capLen: 0, payload: Buffer.alloc(0) };
+  assert.deepEqual(t.add(stray, stray.tsNs), []);
+  assert.deepEqual(t.flushAll(), []);
+  assert.equal(t.stats().nodeEventsUnmatched, 1);
+  assert.equal(t.stats().flowsCreated, 0);
+});
+
+test('node events waiting for their pod segment are bounded per flow and counted when dropped', () => {
+  const front = events.filter((e) => e.ifindex === frontIfindex);
+  const t = tracker();
+  const syn = front[0]!;
+  t.add(syn, syn.tsNs);
+  // 20 response-direction sightings whose pod segments never come
+  const response = front.find((e) => e.hook === 'egress' && e.wireLen > 0)!;
+  for (let i = 0; i < 20; i++) {
+    const n = { ...response, point: 'node' as const, ifindex: NODE_IFINDEX, seq: (response.seq + 100_000 * (i + 1)) >>> 0, capLen: 0, payload: Buffer.alloc(0) };
+    t.add(n, n.tsNs);
+  }
+  assert.equal(t.stats().nodeEventsUnmatched, 4, 'beyond 16 waiting, the oldest are dropped');
+  t.forgetInterface(frontIfindex);
+  assert.equal(t.stats().nodeEventsUnmatched, 20, 'the rest are counted when the flow goes');
+  const batches = t.flushAll();
+  assert.equal(batches.length, 0);
+  assert.equal(t.stats().nodeEventsMatched, 0);
+});
+
+test('without node events, batches carry no node fields', () => {
+  const batches = feed(tracker(), events);
+  for (const b of batches) {
+    assert.equal(b.nodeInterfaceName, undefined);
+    for (const s of b.segments) assert.equal(s.nodeTimestampNs, undefined);
+  }
+});

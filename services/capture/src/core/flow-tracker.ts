@@ -17,6 +17,8 @@ export interface FlowTrackerOptions {
   interfaces: ReadonlyMap<number, MonitoredInterface>;
   /** protocol configured for a server port on an interface, or null */
   protocolOf: (ifindex: number, port: number) => string | null;
+  /** node NICs traced with --node-interface (ifindex → name): their events time segments */
+  nodeInterfaces?: ReadonlyMap<number, string>;
   maxFlows?: number;
   maxSegmentsPerBatch?: number;
   maxBatchBytes?: number;
@@ -29,6 +31,8 @@ export interface FlowTrackerOptions {
 
 interface Flow {
   key: string;
+  /** 5-tuple key without the interface (byTuple) */
+  tuple: string;
   id: string;
   ifindex: number;
   transport: Transport;
@@ -43,7 +47,24 @@ interface Flow {
   finFromClient: boolean;
   finFromServer: boolean;
   closedAtNs: bigint | null;
+  /** node NIC the flow crossed, once a node event matched one of its segments */
+  nodeInterfaceName: string | null;
+  /** node events that came before their pod segment (responses reach the node NIC first) */
+  earlyNode: NodeSighting[];
 }
+
+interface NodeSighting {
+  fromClient: boolean;
+  seq: number;
+  wireLength: number;
+  flags: number;
+  timestampNs: bigint;
+  ifindex: number;
+}
+
+/** Node events waiting for their pod segment, per flow; older ones are dropped and counted. */
+const MAX_EARLY_NODE_EVENTS = 16;
+const SEQ_FLAGS = TcpFlags.SYN | TcpFlags.FIN | TcpFlags.RST;
 
 export interface FlowTrackerStats {
   flowsActive: number;
@@ -53,16 +74,22 @@ export interface FlowTrackerStats {
   segments: number;
   batches: number;
   eventsUnknownInterface: number;
+  /** node-interface events: put on a segment, or not (no tracked flow, or no segment matched) */
+  nodeEventsMatched: number;
+  nodeEventsUnmatched: number;
 }
 
 const sameEndpoint = (a: Endpoint, address: string, port: number) => a.address === address && a.port === port;
 
 export class FlowTracker {
   private readonly flows = new Map<string, Flow>(); // insertion order = least recently used first
+  /** the same flows by 5-tuple without interface: how node-NIC events find theirs */
+  private readonly byTuple = new Map<string, Flow>();
   private readonly o: Required<FlowTrackerOptions>;
   private lostSinceLastBatch = 0;
   private readonly counters: FlowTrackerStats = {
     flowsActive: 0, flowsCreated: 0, flowsEvictedLru: 0, flowsExpiredIdle: 0, segments: 0, batches: 0, eventsUnknownInterface: 0,
+    nodeEventsMatched: 0, nodeEventsUnmatched: 0,
   };
 
   constructor(options: FlowTrackerOptions) {
@@ -73,6 +100,7 @@ export class FlowTracker {
       flushAfterNs: 100_000_000n,
       idleTimeoutNs: 120_000_000_000n,
       closedLingerNs: 5_000_000_000n,
+      nodeInterfaces: new Map(),
       ...options,
     };
   }
@@ -84,6 +112,10 @@ export class FlowTracker {
 
   /** Adds one packet (timestamp already converted to epoch ns); returns batches that filled up. */
   add(event: CaptureEvent, timestampNs: bigint): SegmentBatch[] {
+    if (event.point === 'node') {
+      this.addNodeEvent(event, timestampNs);
+      return [];
+    }
     const iface = this.o.interfaces.get(event.ifindex);
     if (!iface) {
       this.counters.eventsUnknownInterface += 1;
@@ -96,7 +128,7 @@ export class FlowTracker {
     if (flow && flow.closedAtNs !== null && isNewConnection) {
       // the 5-tuple was reused by a new connection
       this.flush(flow, out);
-      this.flows.delete(key);
+      this.remove(key, flow);
       flow = undefined;
     }
     if (flow) {
@@ -107,7 +139,7 @@ export class FlowTracker {
     }
     const fromClient = sameEndpoint(flow.client, event.saddr, event.sport);
     if (flow.pending.length === 0) flow.pendingSinceNs = timestampNs;
-    flow.pending.push({
+    const segment: Segment = {
       timestampNs,
       fromClient,
       seq: event.seq,
@@ -116,7 +148,9 @@ export class FlowTracker {
       wireLength: event.wireLen,
       // a copy: the event is a view into a ring-buffer batch that must not stay alive with the flow
       payload: Buffer.from(event.payload),
-    });
+    };
+    if (flow.earlyNode.length > 0) this.takeEarlyNode(flow, segment);
+    flow.pending.push(segment);
     flow.pendingBytes += event.capLen;
     flow.lastSeenNs = timestampNs;
     this.counters.segments += 1;
@@ -141,7 +175,7 @@ export class FlowTracker {
       const idle = nowNs - flow.lastSeenNs >= this.o.idleTimeoutNs;
       if (lingerOver || idle) {
         this.flush(flow, out);
-        this.flows.delete(key);
+        this.remove(key, flow);
         if (idle && !lingerOver) this.counters.flowsExpiredIdle += 1;
       }
     }
@@ -161,7 +195,7 @@ export class FlowTracker {
     for (const [key, flow] of this.flows) {
       if (flow.ifindex !== ifindex) continue;
       this.flush(flow, out);
-      this.flows.delete(key);
+      this.remove(key, flow);
     }
     return out;
   }
@@ -170,11 +204,63 @@ export class FlowTracker {
     return { ...this.counters, flowsActive: this.flows.size };
   }
 
+  /**
+   * A node-NIC event: the time a segment of a pod's flow crossed the node. A segment leaving the
+   * pod is already pending (the pod interface saw it first); one coming to the pod is not yet,
+   * so its sighting waits on the flow until the pod segment arrives.
+   */
+  private addNodeEvent(event: CaptureEvent, timestampNs: bigint): void {
+    const flow = this.byTuple.get(tupleKey(event));
+    if (!flow) {
+      this.counters.nodeEventsUnmatched += 1;
+      return;
+    }
+    const sighting: NodeSighting = {
+      fromClient: sameEndpoint(flow.client, event.saddr, event.sport),
+      seq: event.seq,
+      wireLength: event.wireLen,
+      flags: event.tcpFlags,
+      timestampNs,
+      ifindex: event.ifindex,
+    };
+    for (let i = flow.pending.length - 1; i >= 0; i--) {
+      const segment = flow.pending[i]!;
+      if (segment.nodeTimestampNs == null && sameSegment(sighting, segment)) {
+        this.timeSegment(flow, segment, sighting);
+        return;
+      }
+    }
+    if (flow.earlyNode.length >= MAX_EARLY_NODE_EVENTS) {
+      flow.earlyNode.shift();
+      this.counters.nodeEventsUnmatched += 1;
+    }
+    flow.earlyNode.push(sighting);
+  }
+
+  private takeEarlyNode(flow: Flow, segment: Segment): void {
+    const i = flow.earlyNode.findIndex((n) => sameSegment(n, segment));
+    if (i < 0) return;
+    this.timeSegment(flow, segment, flow.earlyNode[i]!);
+    flow.earlyNode.splice(i, 1);
+  }
+
+  private timeSegment(flow: Flow, segment: Segment, sighting: NodeSighting): void {
+    segment.nodeTimestampNs = sighting.timestampNs;
+    flow.nodeInterfaceName = this.o.nodeInterfaces.get(sighting.ifindex) ?? `if${sighting.ifindex}`;
+    this.counters.nodeEventsMatched += 1;
+  }
+
+  private remove(key: string, flow: Flow): void {
+    this.flows.delete(key);
+    if (this.byTuple.get(flow.tuple) === flow) this.byTuple.delete(flow.tuple);
+    this.counters.nodeEventsUnmatched += flow.earlyNode.length;
+  }
+
   private createFlow(key: string, event: CaptureEvent, iface: MonitoredInterface, timestampNs: bigint, out: SegmentBatch[]): Flow {
     if (this.flows.size >= this.o.maxFlows) {
       const [oldestKey, oldest] = this.flows.entries().next().value as [string, Flow];
       this.flush(oldest, out);
-      this.flows.delete(oldestKey);
+      this.remove(oldestKey, oldest);
       this.counters.flowsEvictedLru += 1;
     }
     const src = { address: event.saddr, port: event.sport };
@@ -185,6 +271,7 @@ export class FlowTracker {
     const podSide = event.hook === 'ingress' ? src : dst;
     const flow: Flow = {
       key,
+      tuple: tupleKey(event),
       id: fnv1a64Hex(`${this.o.node}|${iface.name}|${transportOf(event)}|${client.address}:${client.port}|${server.address}:${server.port}|${timestampNs}`),
       ifindex: event.ifindex,
       transport: transportOf(event),
@@ -199,8 +286,11 @@ export class FlowTracker {
       finFromClient: false,
       finFromServer: false,
       closedAtNs: null,
+      nodeInterfaceName: null,
+      earlyNode: [],
     };
     this.flows.set(key, flow);
+    this.byTuple.set(flow.tuple, flow);
     this.counters.flowsCreated += 1;
     return flow;
   }
@@ -229,6 +319,7 @@ export class FlowTracker {
       protocolHint: flow.protocolHint,
       segments: flow.pending,
       lostEventsBefore: this.lostSinceLastBatch,
+      ...(flow.nodeInterfaceName !== null && flow.pending.some((s) => s.nodeTimestampNs != null) ? { nodeInterfaceName: flow.nodeInterfaceName } : {}),
     });
     this.lostSinceLastBatch = 0;
     flow.pending = [];
@@ -241,8 +332,19 @@ const TCP = 6;
 const isTcp = (e: CaptureEvent) => e.l4Proto === TCP;
 const transportOf = (e: CaptureEvent): Transport => (isTcp(e) ? 'TCP' : 'UDP');
 
-function flowKey(e: CaptureEvent): string {
+function tupleKey(e: CaptureEvent): string {
   const a = `${e.saddr}:${e.sport}`;
   const b = `${e.daddr}:${e.dport}`;
-  return `${e.ifindex}/${e.l4Proto}/${a < b ? `${a}|${b}` : `${b}|${a}`}`;
+  return `${e.l4Proto}/${a < b ? `${a}|${b}` : `${b}|${a}`}`;
+}
+
+function flowKey(e: CaptureEvent): string {
+  return `${e.ifindex}/${tupleKey(e)}`;
+}
+
+/** The node sighting is of this segment: same direction, and its sequence number falls in it. */
+function sameSegment(n: NodeSighting, s: Segment): boolean {
+  if (n.fromClient !== s.fromClient) return false;
+  if (s.wireLength === 0 || n.wireLength === 0) return s.wireLength === n.wireLength && s.seq === n.seq && (s.flags & SEQ_FLAGS) === (n.flags & SEQ_FLAGS);
+  return ((n.seq - s.seq) >>> 0) < s.wireLength || ((s.seq - n.seq) >>> 0) < n.wireLength;
 }

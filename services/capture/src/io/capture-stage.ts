@@ -4,9 +4,10 @@ import {
   type Component, type Logger, type PortRule, type RecordProducer, type SegmentBatch,
 } from '@clovisor/core';
 import {
-  BpfError, BpfObject, CAPTURE_OBJECT_PATH, CaptureMap, CaptureProgram, clockOffsetNs, decodeCaptureEvent, encodeCaptureConfig,
-  encodeEgressRuleKey, encodeEgressRuleValue, encodePortKey, encodeProtocolId, forEachRecord, ifindexOf, readCaptureCounters,
-  type CaptureCounters, type RingReader, type TcLink,
+  BpfError, BpfObject, CAPTURE_OBJECT_PATH, CaptureMap, CaptureProgram, FLOW_TABLE_DEFAULT_SIZE, FlowTableSweeper, clockOffsetNs,
+  decodeCaptureEvent, encodeCaptureConfig, encodeEgressRuleKey, encodeEgressRuleValue, encodePortKey, encodeProtocolId, forEachRecord,
+  ifindexOf, readCaptureCounters,
+  type CaptureCounters, type FlowKey, type FlowState, type RingReader, type TcLink,
 } from '@clovisor/libbpf';
 import { FlowTracker, type MonitoredInterface } from '../core/flow-tracker.js';
 import type { DesiredInterface } from '../core/interface-plan.js';
@@ -22,6 +23,12 @@ export interface CaptureSettings {
   snaplen: number;
   /** Prometheus /metrics on 0.0.0.0:<port>; absent or 0 = no metrics server */
   metricsPort?: number;
+  /** node NICs (--node-interface): packets of flows already known from a pod interface are timed there */
+  nodeInterfaces?: string[];
+  /** max_entries of the kernel flow table (--flow-table-size) */
+  flowTableSize?: number;
+  /** kernel flow-table entries idle this long are aged out (--flow-idle-timeout) */
+  flowIdleTimeoutSeconds?: number;
   /**
    * Where the attached interfaces are recorded so that the next start after a crash removes our
    * stale filters (io/attachment-record.ts); absent = not recorded (static --interface mode,
@@ -46,6 +53,8 @@ interface Attachment {
   egressKeys: Set<string>;
 }
 
+export const DEFAULT_FLOW_IDLE_TIMEOUT_SECONDS = 120;
+
 /** Null parts: not started yet (or stopped). */
 export interface CaptureStats extends CaptureMetricsSnapshot {
   kernel: CaptureCounters | null;
@@ -69,6 +78,9 @@ export class CaptureStage implements Component {
   private started = false;
   private reader: RingReader | null = null;
   private tracker: FlowTracker | null = null;
+  private sweeper: FlowTableSweeper | null = null;
+  private nodeLinks: TcLink[] = [];
+  private nodeInterfaces = new Map<number, string>();
   private sender: SegmentSender | null = null;
   private timer: NodeJS.Timeout | undefined;
   private monitored = new Map<number, MonitoredInterface>();
@@ -116,6 +128,16 @@ export class CaptureStage implements Component {
       initial.push({ name: spec.name, ifindex, pod, ports: this.settings.ports, egress: [] });
     }
     this.initial = initial;
+    for (const name of this.settings.nodeInterfaces ?? []) {
+      let ifindex: number;
+      try {
+        ifindex = ifindexOf(name);
+      } catch (err) {
+        throw new ConfigError(`--node-interface ${name}: no such interface on this host (check \`ip link\`)`, { cause: err });
+      }
+      if (initial.some((i) => i.ifindex === ifindex)) throw new ConfigError(`${name} is given both as --interface and as --node-interface: a pod interface or a node NIC, not both`);
+      this.nodeInterfaces.set(ifindex, name);
+    }
     if (typeof process.getuid === 'function' && process.getuid() !== 0) {
       throw new ConfigError('capture loads eBPF programs and needs root (CAP_BPF, CAP_NET_ADMIN): run it with sudo');
     }
@@ -126,7 +148,7 @@ export class CaptureStage implements Component {
       this.record.claim();
     }
     try {
-      this.object = BpfObject.open(path);
+      this.object = BpfObject.open(path, { maxEntries: { [CaptureMap.FLOWS]: this.settings.flowTableSize ?? FLOW_TABLE_DEFAULT_SIZE } });
       this.object.map(CaptureMap.CONFIG).update(u32Zero, encodeCaptureConfig({ snaplen: this.settings.snaplen }));
     } catch (err) {
       this.object?.close();
@@ -155,7 +177,16 @@ export class CaptureStage implements Component {
       node: this.settings.node,
       interfaces: this.monitored,
       protocolOf: (ifindex, port) => this.protocols.get(ifindex)?.get(port) ?? null,
+      nodeInterfaces: this.nodeInterfaces,
     });
+    const idleSeconds = this.settings.flowIdleTimeoutSeconds ?? DEFAULT_FLOW_IDLE_TIMEOUT_SECONDS;
+    // Pace the sweep: a whole pass takes a quarter of the idle timeout (2-30 s). A pass costs
+    // about 1.2-1.5 us per entry, mostly the kernel's batch copy (bench: flow_table_sweep_pass_ms),
+    // so at 100k flows a pass every 30 s is ~0.5% of a core, one every 1.6 s would be ~9%.
+    const passMs = Math.min(30_000, Math.max(2_000, (idleSeconds * 1000) / 4));
+    const ticksPerPass = Math.max(1, Math.round(passMs / TICK_MS));
+    const tableSize = object.map(CaptureMap.FLOWS).maxEntries;
+    this.sweeper = new FlowTableSweeper(object, { idleTimeoutNs: BigInt(idleSeconds) * 1_000_000_000n, batchSize: Math.ceil(tableSize / ticksPerPass) });
     this.sender = new SegmentSender(this.producer, this.log.child('sender'), { onSendDuration: (s, ok) => this.metrics?.observeSendDuration(s, ok) });
     this.sender.start();
     this.offsetNs = clockOffsetNs();
@@ -164,6 +195,11 @@ export class CaptureStage implements Component {
       this.reader = object.openRingReader(CaptureMap.EVENTS, (batch) => this.onBatch(batch), {
         onError: (err) => this.log.error('ring buffer batch failed', { error: errorMessage(err) }),
       });
+      for (const [ifindex, name] of this.nodeInterfaces) {
+        this.nodeLinks.push(object.attachTc(CaptureProgram.NODE_INGRESS, ifindex, 'ingress'));
+        this.nodeLinks.push(object.attachTc(CaptureProgram.NODE_EGRESS, ifindex, 'egress'));
+        this.log.info('attached to node interface', { interface: name, ifindex });
+      }
     } catch (err) {
       await this.stop();
       throw bpfFailure(err);
@@ -173,7 +209,7 @@ export class CaptureStage implements Component {
       await this.stop();
       throw new UnavailableError('ATTACH', `attaching to ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`, { retryable: false });
     }
-    this.timer = setInterval(() => this.onTick(), 50);
+    this.timer = setInterval(() => this.onTick(), TICK_MS);
   }
 
   /**
@@ -278,6 +314,8 @@ export class CaptureStage implements Component {
       if (!wantedPorts.has(key)) {
         ports.delete(Buffer.from(key, 'hex'));
         a.portKeys.delete(key);
+        const port = Buffer.from(key, 'hex').readUInt16LE(4);
+        this.purgeKernelFlows((state, k) => state.ifindex === d.ifindex && (k.a.port === port || k.b.port === port));
         changed = true;
       }
     }
@@ -314,6 +352,7 @@ export class CaptureStage implements Component {
       kernel: this.object ? readCaptureCounters(this.object) : null,
       decodeErrors: this.decodeErrors,
       flows: this.tracker?.stats() ?? null,
+      flowTable: this.object && this.sweeper ? this.sweeper.stats() : null,
       sender: this.sender?.stats() ?? { queued: 0, sent: 0, droppedQueueFull: 0, sendErrors: 0, lastSendLatencyMs: 0 },
       ring: this.reader?.stats() ?? null,
       interfacesAttached: this.attachments.size,
@@ -326,12 +365,20 @@ export class CaptureStage implements Component {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     if (this.object) for (const a of [...this.attachments.values()]) this.detachOne(a);
+    for (const link of this.nodeLinks.splice(0)) {
+      try {
+        link.detach();
+      } catch (err) {
+        this.log.error('detach failed; remove it with `tc filter del dev <if> ingress|egress pref 3088`', { link: link.describe(), error: errorMessage(err) });
+      }
+    }
     this.started = false;
     this.record?.remove();
     this.record = null;
     this.reader?.close();
     this.reader = null;
     this.forgetDetached(Infinity);
+    this.sweeper = null;
     if (this.tracker && this.sender) this.sender.enqueue(this.tracker.flushAll());
     await this.sender?.drain(10_000);
     this.sender = null;
@@ -372,6 +419,11 @@ export class CaptureStage implements Component {
       }
     }
     this.sender!.enqueue(this.tracker!.flushDue(nowNs));
+    try {
+      this.sweeper!.tick(); // one bounded batch of the kernel flow table per tick
+    } catch (err) {
+      if (this.ticks % 200 === 0) this.log.warn('kernel flow table sweep failed', { error: errorMessage(err) });
+    }
     if (this.forgetAt.size > 0) this.forgetDetached(Date.now());
   }
 
@@ -388,12 +440,23 @@ export class CaptureStage implements Component {
     if (this.tracker && this.sender) this.sender.enqueue(this.tracker.forgetInterface(ifindex));
     this.protocols.delete(ifindex);
     this.monitored.delete(ifindex);
+    this.purgeKernelFlows((state) => state.ifindex === ifindex);
+  }
+
+  /** Kernel flow-table entries are copied without a `ports` lookup until they end: purge the ones no longer traced. */
+  private purgeKernelFlows(select: (state: FlowState, key: FlowKey) => boolean): void {
+    try {
+      this.sweeper?.forgetWhere((key, state) => select(state, key));
+    } catch (err) {
+      this.log.warn('purging kernel flow-table entries failed; they age out instead', { error: errorMessage(err) });
+    }
   }
 }
 
 const u32Zero = Buffer.alloc(4);
 /** > the ring reader's 100 ms poll: packets of a detached interface still in the ring find their flow */
 const FORGET_GRACE_MS = 300;
+const TICK_MS = 50;
 
 function bpfFailure(err: unknown): Error {
   if (err instanceof BpfError) {

@@ -10,9 +10,16 @@ const log = createLogger('metrics-test', () => undefined);
 
 function snapshot(scale: number): CaptureMetricsSnapshot {
   return {
-    kernel: { emitted: 1000n * BigInt(scale), lost: 3n, truncated: 7n, payloadBytes: 123_456n, matched: 2000n },
+    kernel: {
+      emitted: 1000n * BigInt(scale), lost: 3n, truncated: 7n, payloadBytes: 123_456n, matched: 2000n,
+      flowsCreated: 70n, flowsClosedFin: 30n, flowsClosedRst: 2n, flowsInsertFailed: 1n, nodeMatched: 90n, nodeEmitted: 80n,
+    },
     ring: { records: 1, bytes: 2, batches: 3, droppedBatches: 4, droppedRecords: 40, discardedRecords: 0, pollErrors: 0, callbackErrors: 0 },
-    flows: { flowsActive: 12, flowsCreated: 50, flowsEvictedLru: 5, flowsExpiredIdle: 6, segments: 0, batches: 0, eventsUnknownInterface: 0 },
+    flows: {
+      flowsActive: 12, flowsCreated: 50, flowsEvictedLru: 5, flowsExpiredIdle: 6, segments: 0, batches: 0, eventsUnknownInterface: 0,
+      nodeEventsMatched: 75, nodeEventsUnmatched: 5,
+    },
+    flowTable: { size: 131072, live: 20, created: 70n, closedFin: 30n, closedRst: 2n, insertFailed: 1n, aged: 8, purged: 3, evictedLru: 7n, passes: 9 },
     sender: { queued: 9, sent: 400, droppedQueueFull: 11, sendErrors: 2, lastSendLatencyMs: 15 },
     decodeErrors: 1,
     interfacesAttached: 3,
@@ -72,6 +79,17 @@ test('/metrics serves every clovisor_capture_* metric with HELP, type and the pr
       clovisor_capture_interfaces_attached: [3, 'gauge'],
       clovisor_capture_config_reloads_total: [4, 'counter'],
       clovisor_capture_decode_errors_total: [1, 'counter'],
+      clovisor_capture_kernel_flows_created_total: [70, 'counter'],
+      'clovisor_capture_kernel_flows_removed_total{reason="fin"}': [30, 'counter'],
+      'clovisor_capture_kernel_flows_removed_total{reason="rst"}': [2, 'counter'],
+      'clovisor_capture_kernel_flows_removed_total{reason="idle"}': [8, 'counter'],
+      'clovisor_capture_kernel_flows_removed_total{reason="purged"}': [3, 'counter'],
+      'clovisor_capture_kernel_flows_removed_total{reason="lru"}': [7, 'counter'],
+      clovisor_capture_kernel_flow_insert_failures_total: [1, 'counter'],
+      clovisor_capture_kernel_flows_live: [20, 'gauge'],
+      clovisor_capture_kernel_flow_table_size: [131072, 'gauge'],
+      clovisor_capture_node_events_total: [80, 'counter'],
+      clovisor_capture_node_events_unmatched_total: [5, 'counter'],
       'clovisor_capture_kafka_send_duration_seconds_count{result="ok"}': [2, 'histogram'],
       'clovisor_capture_kafka_send_duration_seconds_count{result="error"}': [1, 'histogram'],
       'clovisor_capture_kafka_send_duration_seconds_bucket{le="0.005",result="ok"}': [1, 'histogram'],
@@ -101,7 +119,7 @@ test('/metrics serves every clovisor_capture_* metric with HELP, type and the pr
 });
 
 test('a stage that has not started reports zeros rather than failing', async () => {
-  const metrics = createCaptureMetrics(() => ({ ...snapshot(1), kernel: null, ring: null, flows: null }), { processMetrics: false });
+  const metrics = createCaptureMetrics(() => ({ ...snapshot(1), kernel: null, ring: null, flows: null, flowTable: null }), { processMetrics: false });
   const { values } = parse(await metrics.render());
   assert.equal(values.get('clovisor_capture_kernel_events_total'), 0);
   assert.equal(values.get('clovisor_capture_flows_active'), 0);

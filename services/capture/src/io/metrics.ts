@@ -2,7 +2,7 @@
 // scrape arrives, so the packet path stays free of metric calls; only the Kafka send latency
 // histogram is observed as it happens (one observation per Kafka request, not per packet).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CaptureCounters, RingReaderStats } from '@clovisor/libbpf';
+import type { CaptureCounters, FlowTableStats, RingReaderStats } from '@clovisor/libbpf';
 import type { FlowTrackerStats } from '../core/flow-tracker.js';
 import type { SegmentSenderStats } from './segment-sender.js';
 
@@ -11,6 +11,8 @@ export interface CaptureMetricsSnapshot {
   kernel: CaptureCounters | null;
   ring: RingReaderStats | null;
   flows: FlowTrackerStats | null;
+  /** the kernel flow table (bpf/capture.bpf.c `flows`) and its sweeper */
+  flowTable: FlowTableStats | null;
   sender: SegmentSenderStats;
   decodeErrors: number;
   interfacesAttached: number;
@@ -58,7 +60,18 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
     reloads: counter('config_reloads_total', 'Configuration changes from Redis applied by the agent.'),
     attachFailures: counter('interface_attach_failures_total', 'Failed attaches or kernel map updates of an interface (retried on the next change).'),
     decodeErrors: counter('decode_errors_total', 'Ring buffer records that could not be decoded as capture events.'),
+    kernelFlowsCreated: counter('kernel_flows_created_total', 'Entries the eBPF program created in the kernel flow table.'),
+    kernelFlowsRemoved: counter(
+      'kernel_flows_removed_total',
+      'Entries that left the kernel flow table: reason="fin" (second FIN), "rst", "idle" (aged out by the sweeper), "purged" (interface no longer traced), "lru" (evicted by the kernel because the table was full; a lower bound, exact once a sweep pass runs over a quiet table).',
+      ['reason'],
+    ),
+    kernelFlowInsertFailures: counter('kernel_flow_insert_failures_total', 'Kernel flow-table inserts the kernel refused (e.g. out of memory).'),
+    nodeEvents: counter('node_events_total', 'Packets of traced flows seen on a node interface (--node-interface) and timed.'),
+    nodeUnmatched: counter('node_events_unmatched_total', 'Node-interface events that could not be put on a captured segment (flow unknown here, or no matching segment).'),
   };
+  const kernelFlowsLive = gauge('kernel_flows_live', 'Entries in the kernel flow table, as counted by the latest complete sweep pass.');
+  const kernelFlowTableSize = gauge('kernel_flow_table_size', 'Capacity of the kernel flow table (--flow-table-size).');
   const flowsActive = gauge('flows_active', 'Flows currently tracked.');
   const queued = gauge('segment_batches_queued', 'Segment batches waiting to be sent to Kafka.');
   const lastSend = gauge('kafka_last_send_duration_seconds', 'Duration of the latest successful Kafka send.');
@@ -97,6 +110,19 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
     set(c.reloads!, s.configReloads);
     set(c.attachFailures!, s.attachFailures ?? 0);
     set(c.decodeErrors!, s.decodeErrors);
+    const ft = s.flowTable;
+    set(c.kernelFlowsCreated!, ft?.created ?? 0);
+    c.kernelFlowsRemoved!.reset();
+    set(c.kernelFlowsRemoved!, ft?.closedFin ?? 0, { reason: 'fin' });
+    set(c.kernelFlowsRemoved!, ft?.closedRst ?? 0, { reason: 'rst' });
+    set(c.kernelFlowsRemoved!, ft?.aged ?? 0, { reason: 'idle' });
+    set(c.kernelFlowsRemoved!, ft?.purged ?? 0, { reason: 'purged' });
+    set(c.kernelFlowsRemoved!, ft?.evictedLru ?? 0, { reason: 'lru' });
+    set(c.kernelFlowInsertFailures!, ft?.insertFailed ?? 0);
+    set(c.nodeEvents!, k?.nodeEmitted ?? 0);
+    set(c.nodeUnmatched!, s.flows?.nodeEventsUnmatched ?? 0);
+    kernelFlowsLive.set(ft?.live ?? 0);
+    kernelFlowTableSize.set(ft?.size ?? 0);
     flowsActive.set(s.flows?.flowsActive ?? 0);
     queued.set(s.sender.queued);
     lastSend.set(s.sender.lastSendLatencyMs / 1000);

@@ -68,4 +68,23 @@ export function addClovisorAttributes(attrs: Attributes, tx: Transaction, traceS
   if (tx.peer?.service) attrs['clovisor.peer.service'] = stringAttr(tx.peer.service);
   if (tx.peer?.namespace) attrs['clovisor.peer.namespace'] = stringAttr(tx.peer.namespace);
   if (tx.peer?.name) attrs['clovisor.peer.pod'] = stringAttr(tx.peer.name);
+  addNodeInterfaceAttributes(attrs, tx);
+}
+
+/**
+ * Node-interface tracing: when the exchange crossed a node NIC, as offsets from the pod-interface
+ * times (epoch ns do not fit an attribute's safe integer range). For a client pod, request
+ * offset > 0 (the request leaves the pod first) and round trip = time spent beyond the node.
+ */
+function addNodeInterfaceAttributes(attrs: Attributes, tx: Transaction): void {
+  const node = tx.nodeInterface;
+  if (!node) return;
+  attrs['clovisor.node_interface.name'] = stringAttr(node.name);
+  if (node.requestNs !== null) attrs['clovisor.node_interface.request_offset_ns'] = intAttr(Number(node.requestNs - tx.requestStartNs));
+  if (node.responseNs !== null && tx.responseStartNs !== null) {
+    attrs['clovisor.node_interface.response_offset_ns'] = intAttr(Number(node.responseNs - tx.responseStartNs));
+  }
+  if (node.requestNs !== null && node.responseNs !== null) {
+    attrs['clovisor.node_interface.round_trip_ns'] = intAttr(Number(node.responseNs - node.requestNs));
+  }
 }

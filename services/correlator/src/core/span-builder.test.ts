@@ -184,3 +184,34 @@ test('buildSpan: a non-HTTP transaction still gets a span named after its protoc
   assert.equal(span.attributes['clovisor.trace_source']?.stringValue, 'flow');
   assert.equal(span.attributes['http.request.method'], undefined);
 });
+
+test('buildSpan: node-interface times become clovisor.node_interface.* offsets and round trip', () => {
+  const base = httpTransaction({ podRole: 'CLIENT' });
+  const tx = { ...base, nodeInterface: { name: 'eth0', requestNs: base.requestStartNs + 12_000n, responseNs: base.responseStartNs! - 9_000n } };
+  const a = attrs(buildSpan(tx));
+  assert.equal(a['clovisor.node_interface.name'], 'eth0');
+  assert.equal(a['clovisor.node_interface.request_offset_ns'], 12_000);
+  assert.equal(a['clovisor.node_interface.response_offset_ns'], -9_000);
+  assert.equal(a['clovisor.node_interface.round_trip_ns'], Number(base.responseStartNs! - 9_000n - base.requestStartNs - 12_000n));
+  // only the request seen there: no response offset, no round trip
+  const half = attrs(buildSpan({ ...tx, nodeInterface: { ...tx.nodeInterface, responseNs: null } }));
+  assert.equal(half['clovisor.node_interface.request_offset_ns'], 12_000);
+  assert.equal('clovisor.node_interface.response_offset_ns' in half, false);
+  assert.equal('clovisor.node_interface.round_trip_ns' in half, false);
+  // not seen on a node interface: none of them
+  assert.equal(Object.keys(attrs(buildSpan(base))).some((k) => k.startsWith('clovisor.node_interface.')), false);
+});
+
+test('Transaction.nodeInterface survives Avro, and older transactions read as without it', async () => {
+  const { codecs, RecordCodec } = await import('@clovisor/core');
+  const { readFileSync } = await import('node:fs');
+  const base = httpTransaction();
+  const tx = { ...base, nodeInterface: { name: 'eth0', requestNs: base.requestStartNs + 1n, responseNs: null } };
+  const back = codecs().transactions.decode(codecs().transactions.encode(tx));
+  assert.deepEqual({ ...back.nodeInterface }, tx.nodeInterface);
+  assert.equal(codecs().transactions.decode(codecs().transactions.encode(base)).nodeInterface, null);
+  const older = JSON.parse(readFileSync(new URL('../../../../schemas/history/transaction.v1.2.avsc', import.meta.url), 'utf8'));
+  const old = codecs().transactions.decode(new RecordCodec(older).encode(base));
+  assert.equal(old.nodeInterface, null);
+  assert.equal(old.requestStartNs, base.requestStartNs);
+});

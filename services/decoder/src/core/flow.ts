@@ -11,6 +11,7 @@ import type { DecoderCounters } from './stats.js';
 import { DirectionDriver } from './stream/driver.js';
 import type { DriverLimits } from './stream/types.js';
 import { buildTransaction } from './transaction.js';
+import { NodeTimes } from './node-times.js';
 
 export interface FlowLimits {
   reassembly: ReassemblyLimits;
@@ -62,6 +63,7 @@ export class Flow {
   private h2c: unknown = null;
   /** transactions finished while segments were being fed (at an h2c switch) */
   private early: Transaction[] = [];
+  private readonly nodeTimes = new NodeTimes();
 
   constructor(batch: SegmentBatch, private readonly counters: DecoderCounters, private readonly limits: FlowLimits) {
     this.meta = metaOf(batch);
@@ -95,6 +97,7 @@ export class Flow {
     this.meta = metaOf(batch);
     for (const seg of batch.segments) {
       if (seg.timestampNs > this.lastActivityNs) this.lastActivityNs = seg.timestampNs;
+      if (seg.nodeTimestampNs != null) this.nodeTimes.note(batch.nodeInterfaceName, seg);
       this.reasm[seg.fromClient ? 'request' : 'response'].push(seg);
       if ((seg.flags & (TcpFlags.FIN | TcpFlags.RST)) !== 0) this.checkEnd();
     }
@@ -204,6 +207,8 @@ export class Flow {
 
   private emit(protocol: AnyProtocol, request: Frame, response: Frame | null, notes: string[], out: Transaction[]): void {
     const tx = buildTransaction(this.meta, protocol, { request, response, notes });
+    const node = this.nodeTimes.of(request.seq, response?.seq ?? null);
+    if (node !== null) tx.nodeInterface = node;
     this.counters.transactions++;
     if (!tx.complete) this.counters.incompleteTransactions++;
     out.push(tx);
