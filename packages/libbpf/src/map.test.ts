@@ -24,7 +24,7 @@ describe('BpfMap', { skip: !isRoot() && 'needs root (CAP_BPF)' }, () => {
   });
 
   test('the object exposes its maps and programs', () => {
-    assert.deepEqual(obj.mapNames().sort(), ['config', 'counters', 'events', 'flow_scratch', 'flows', 'ports', 'scratch']);
+    assert.deepEqual(obj.mapNames().sort(), ['config', 'counters', 'egress_rules', 'events', 'flow_scratch', 'flows', 'ports', 'scratch']);
     assert.deepEqual(obj.programNames().sort(), ['capture_egress', 'capture_ingress', 'capture_node_egress', 'capture_node_ingress']);
     const flows = obj.map(CaptureMap.FLOWS);
     assert.deepEqual([flows.type, flows.keySize, flows.valueSize, flows.maxEntries], [MapType.LRU_HASH, FLOW_KEY_LEN, FLOW_STATE_LEN, FLOW_TABLE_DEFAULT_SIZE]);

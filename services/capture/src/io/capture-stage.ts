@@ -355,7 +355,7 @@ export class CaptureStage implements Component {
       flowTable: this.object && this.sweeper ? this.sweeper.stats() : null,
       sender: this.sender?.stats() ?? { queued: 0, sent: 0, droppedQueueFull: 0, sendErrors: 0, lastSendLatencyMs: 0 },
       ring: this.reader?.stats() ?? null,
-      interfacesAttached: this.attachments.size,
+      interfacesAttached: this.attachments.size + this.nodeLinks.length / 2,
       attachFailures: this.attachFailures,
       configReloads: this.configReloads,
     };
