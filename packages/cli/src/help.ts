@@ -13,6 +13,13 @@ Connections (flag, environment, default):
   (environment only) CLOVISOR_TOPIC_SUFFIX  appended to every topic and consumer-group name,
                                 to run isolated pipelines on one Kafka
   --log-level debug|info|warn|error  CLOVISOR_LOG_LEVEL info
+
+Self-tracing (docs/self-observability.md), off by default:
+  --self-trace-endpoint <url>   CLOVISOR_SELF_TRACE_ENDPOINT  off
+        trace Clovisor's own Kafka produce/consume with the OpenTelemetry Node SDK and send
+        those spans over OTLP/HTTP to <url>/v1/traces (not through clovisor.spans.v1). The
+        SDK's OTEL_* variables apply, e.g. OTEL_TRACES_SAMPLER=parentbased_traceidratio.
+  --self-trace-service <name>   CLOVISOR_SELF_TRACE_SERVICE   clovisor-<command>
 `;
 
 const PLUGIN_FLAGS = `

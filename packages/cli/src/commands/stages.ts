@@ -7,6 +7,9 @@ import { resolveRunConfig, type RunConfig, type RunFlags } from '../config.js';
 import { parseFlags, UsageError } from '../flags.js';
 import { waitForKafka } from '../kafka-wait.js';
 import { endpointAccepts } from '../otlp-probe.js';
+import { SELF_TRACE_FLAG_OPTIONS, resolveSelfTrace, type SelfTraceConfig, type SelfTraceFlags } from '../self-trace/config.js';
+import { ownTargets } from '../self-capture/conflicts.js';
+import { refuseSelfCapture } from '../self-capture/guard.js';
 
 export type StageName = 'capture' | 'decode' | 'correlate' | 'export';
 
@@ -23,11 +26,12 @@ const FLAG_OPTIONS = {
   partitions: { type: 'string' },
   plugin: { type: 'string', multiple: true },
   'legacy-tags': { type: 'boolean' },
+  ...SELF_TRACE_FLAG_OPTIONS,
 } as const;
 
 /** Runs the given stages in this process until SIGINT/SIGTERM, then stops them upstream first. */
 export async function stagesCommand(command: string, stages: StageName[], args: string[]): Promise<number> {
-  const flags = parseFlags<RunFlags & { _: string[] }>(command, args, FLAG_OPTIONS);
+  const flags = parseFlags<RunFlags & SelfTraceFlags & { _: string[] }>(command, args, FLAG_OPTIONS);
   if (flags === 'help') return 0;
   if (flags._.length > 0) throw new UsageError(command, `unexpected argument "${flags._[0]}"`);
   const config = resolveRunConfig(flags, process.env);
@@ -36,6 +40,10 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
     if (config.ports.length === 0) throw new UsageError(command, 'give at least one --port <port>=<protocol>');
   }
   const log = createLogger(`clovisor-${command}`);
+  const selfTraceConfig = resolveSelfTrace(command, flags, process.env);
+  // before any Kafka client exists: the instrumentation wraps the clients created after it
+  const selfTrace = selfTraceConfig && (await import('../self-trace/sdk.js')).startSelfTrace(selfTraceConfig);
+  if (selfTraceConfig) log.info('self-tracing on', { endpoint: selfTraceConfig.endpoint, service: selfTraceConfig.serviceName });
   const stopping = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -50,7 +58,7 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const components = await startStages(config, stages, log, stopping.signal);
+  const components = await startStages(config, stages, log, stopping.signal, selfTraceConfig);
   if (!stopping.signal.aborted) {
     log.info('running', { stages: stages.join(','), brokers: config.brokers.join(','), ...(stages.includes('export') ? { otlp: config.otlpEndpoint } : {}) });
     await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
@@ -59,15 +67,20 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
   for (const component of components) {
     await component.stop().catch((err: unknown) => log.error(`stopping ${component.name} failed`, { error: String(err) }));
   }
+  await selfTrace?.shutdown().catch((err: unknown) => log.warn('self-trace flush failed', { error: String(err) }));
   log.info('stopped');
   return 0;
 }
 
-async function startStages(config: RunConfig, stages: StageName[], log: Logger, signal: AbortSignal): Promise<Component[]> {
+async function startStages(config: RunConfig, stages: StageName[], log: Logger, signal: AbortSignal, selfTrace: SelfTraceConfig | null): Promise<Component[]> {
   const kafka = createKafka(config.brokers, 'clovisor', log);
   const producer = new RecordProducer(kafka, log.child('producer'));
   const started: Component[] = [];
   // Capture checks its interfaces and BPF before waiting on Kafka: a typo should fail at once.
+  if (stages.includes('capture')) {
+    const own = ownTargets({ ...config, otlpEndpoint: stages.includes('export') ? config.otlpEndpoint : null, selfTraceEndpoint: selfTrace?.endpoint ?? null });
+    await refuseSelfCapture(own, config.interfaces.map((i) => i.name), config.ports.map((p) => p.port));
+  }
   const capture = stages.includes('capture') ? new CaptureStage(producer, config, log.child('capture')) : null;
   if (capture) await capture.prepare();
   try {

@@ -27,7 +27,7 @@ test('every command has --help', () => {
     assert.match(res.stdout, /Usage: clovisor/);
   }
   const run = clovisor(['run', '--help']).stdout;
-  for (const flag of ['--interface', '--port', '--brokers', '--redis', '--otlp-endpoint', 'CLOVISOR_BROKERS', 'CLOVISOR_REDIS_URL', 'CLOVISOR_OTLP_ENDPOINT']) {
+  for (const flag of ['--interface', '--port', '--brokers', '--redis', '--otlp-endpoint', 'CLOVISOR_BROKERS', 'CLOVISOR_REDIS_URL', 'CLOVISOR_OTLP_ENDPOINT', '--self-trace-endpoint', 'CLOVISOR_SELF_TRACE_ENDPOINT']) {
     assert.ok(run.includes(flag), `run --help mentions ${flag}`);
   }
 });
