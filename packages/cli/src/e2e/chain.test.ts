@@ -189,7 +189,18 @@ test('one trace per request: the apps\' spans and the network spans, parented as
     assert.ok(contextHops.includes(parentOf(n3c)!), `the /plain CLIENT capture's parent ${parentOf(n3c)} is not a network span that carried context:\n${describe(trace)}`);
     assert.equal(parentOf(n3s), n3c.spanID);
     assert.equal(tag(n3s, 'clovisor.trace_source'), 'client-span');
-    for (const span of [n1c, n1s, n2c, n2s, n3c, n3s]) assert.equal(tag(span, 'http.request.header.x-request-id'), requestId);
+    for (const span of [n1c, n1s, n2c, n2s, n3c, n3s]) {
+      assert.equal(tag(span, 'http.request.header.x-request-id'), requestId);
+      assert.equal(span.operationName, `GET ${pathOf(span)}`);
+    }
+    // timed by the packets (first request byte → last response byte): each network span covers
+    // the app's own handling of that request (one machine clock; a little slack for the
+    // kernel-to-epoch clock conversion)
+    const SLACK_US = 20_000;
+    for (const [network, appServer] of [[n1c, f1], [n1s, f1], [n2c, b2], [n2s, b2]] as const) {
+      assert.ok(network.startTime <= appServer.startTime + SLACK_US, `${network.operationName} starts ${network.startTime - appServer.startTime} µs after the app's server span`);
+      assert.ok(network.startTime + network.duration >= appServer.startTime + appServer.duration - SLACK_US, `${network.operationName} ends before the app's server span`);
+    }
 
     // Clovisor only watches: it cannot put its SERVER capture between the caller and the app's
     // server span, which is the child of the span id the caller sent, as the CLIENT capture is.
