@@ -58,16 +58,19 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const components = await startStages(config, stages, log, stopping.signal, selfTraceConfig);
-  if (!stopping.signal.aborted) {
-    log.info('running', { stages: stages.join(','), brokers: config.brokers.join(','), ...(stages.includes('export') ? { otlp: config.otlpEndpoint } : {}) });
-    await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
+  try {
+    const components = await startStages(config, stages, log, stopping.signal, selfTraceConfig);
+    if (!stopping.signal.aborted) {
+      log.info('running', { stages: stages.join(','), brokers: config.brokers.join(','), ...(stages.includes('export') ? { otlp: config.otlpEndpoint } : {}) });
+      await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
+    }
+    // Upstream first, so each stage flushes into a downstream one that is still running.
+    for (const component of components) {
+      await component.stop().catch((err: unknown) => log.error(`stopping ${component.name} failed`, { error: String(err) }));
+    }
+  } finally {
+    await selfTrace?.shutdown().catch((err: unknown) => log.warn('self-trace flush failed', { error: String(err) }));
   }
-  // Upstream first, so each stage flushes into a downstream one that is still running.
-  for (const component of components) {
-    await component.stop().catch((err: unknown) => log.error(`stopping ${component.name} failed`, { error: String(err) }));
-  }
-  await selfTrace?.shutdown().catch((err: unknown) => log.warn('self-trace flush failed', { error: String(err) }));
   log.info('stopped');
   return 0;
 }
