@@ -36,6 +36,13 @@ Correlator (docs/spans.md):
   --legacy-tags                 CLOVISOR_LEGACY_TAGS=1  off
         also put Clovisor's original tag names on HTTP spans (reqmethod, requrl, srcip, dstport,
         requestid, podname, ...), next to the OpenTelemetry attributes.
+  --request-id-window-ms <ms>   CLOVISOR_REQUEST_ID_WINDOW_MS  30000
+        how long (capture time) a hop carrying only x-request-id can join the trace of another
+        hop of the same request.
+  --request-id-hold-ms <ms>     CLOVISOR_REQUEST_ID_HOLD_MS    2000
+        how long such a hop, seen before any hop of its request with trace context, waits for
+        one before taking a trace of its own; 0 = never wait (traffic that never carries
+        trace context then leaves without delay).
 `;
 
 const CAPTURE_FLAGS = `

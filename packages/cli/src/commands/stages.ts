@@ -1,12 +1,13 @@
 import { Topics, createKafka, createLogger, ensureTopics, RecordProducer, type Component, type Logger } from '@clovisor/core';
 import { CaptureStage } from '@clovisor/capture';
 import { DecoderStage } from '@clovisor/decoder';
-import { CorrelatorStage } from '@clovisor/correlator';
+import { CorrelatorStage, type CorrelatorOptions } from '@clovisor/correlator';
 import { ExporterStage } from '@clovisor/exporter';
 import { resolveRunConfig, type RunConfig, type RunFlags } from '../config.js';
 import { parseFlags, UsageError } from '../flags.js';
 import { waitForKafka } from '../kafka-wait.js';
 import { endpointAccepts } from '../otlp-probe.js';
+import { CORRELATOR_FLAG_OPTIONS, resolveCorrelatorFlags, type CorrelatorFlags } from '../correlator-flags.js';
 import { SELF_TRACE_FLAG_OPTIONS, resolveSelfTrace, type SelfTraceConfig, type SelfTraceFlags } from '../self-trace/config.js';
 import { ownTargets } from '../self-capture/conflicts.js';
 import { refuseSelfCapture } from '../self-capture/guard.js';
@@ -26,15 +27,17 @@ const FLAG_OPTIONS = {
   partitions: { type: 'string' },
   plugin: { type: 'string', multiple: true },
   'legacy-tags': { type: 'boolean' },
+  ...CORRELATOR_FLAG_OPTIONS,
   ...SELF_TRACE_FLAG_OPTIONS,
 } as const;
 
 /** Runs the given stages in this process until SIGINT/SIGTERM, then stops them upstream first. */
 export async function stagesCommand(command: string, stages: StageName[], args: string[]): Promise<number> {
-  const flags = parseFlags<RunFlags & SelfTraceFlags & { _: string[] }>(command, args, FLAG_OPTIONS);
+  const flags = parseFlags<RunFlags & CorrelatorFlags & SelfTraceFlags & { _: string[] }>(command, args, FLAG_OPTIONS);
   if (flags === 'help') return 0;
   if (flags._.length > 0) throw new UsageError(command, `unexpected argument "${flags._[0]}"`);
   const config = resolveRunConfig(flags, process.env);
+  const correlatorOptions = resolveCorrelatorFlags(flags, process.env);
   if (stages.includes('capture')) {
     if (config.interfaces.length === 0) throw new UsageError(command, 'give at least one --interface <ifname>[=<service>]');
     if (config.ports.length === 0) throw new UsageError(command, 'give at least one --port <port>=<protocol>');
@@ -59,7 +62,7 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
   process.on('SIGTERM', onSignal);
 
   try {
-    const components = await startStages(config, stages, log, stopping.signal, selfTraceConfig);
+    const components = await startStages(config, stages, log, stopping.signal, selfTraceConfig, correlatorOptions);
     if (!stopping.signal.aborted) {
       log.info('running', { stages: stages.join(','), brokers: config.brokers.join(','), ...(stages.includes('export') ? { otlp: config.otlpEndpoint } : {}) });
       await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
@@ -75,7 +78,7 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
   return 0;
 }
 
-async function startStages(config: RunConfig, stages: StageName[], log: Logger, signal: AbortSignal, selfTrace: SelfTraceConfig | null): Promise<Component[]> {
+async function startStages(config: RunConfig, stages: StageName[], log: Logger, signal: AbortSignal, selfTrace: SelfTraceConfig | null, correlatorOptions: CorrelatorOptions): Promise<Component[]> {
   const kafka = createKafka(config.brokers, 'clovisor', log);
   const producer = new RecordProducer(kafka, log.child('producer'));
   const started: Component[] = [];
@@ -97,7 +100,7 @@ async function startStages(config: RunConfig, stages: StageName[], log: Logger, 
     const ordered: Component[] = [];
     if (capture) ordered.push(capture);
     if (stages.includes('decode')) ordered.push(new DecoderStage(kafka, producer, log.child('decoder'), {}, { specs: config.plugins, redisUrl: config.redisUrl }));
-    if (stages.includes('correlate')) ordered.push(new CorrelatorStage(kafka, producer, log.child('correlator'), { legacyTags: config.legacyTags }));
+    if (stages.includes('correlate')) ordered.push(new CorrelatorStage(kafka, producer, log.child('correlator'), { ...correlatorOptions, legacyTags: config.legacyTags }));
     if (stages.includes('export') && !(await endpointAccepts(config.otlpEndpoint))) {
       log.warn(`OTLP endpoint ${config.otlpEndpoint} is not reachable: spans wait in Kafka and are exported once it answers (start Jaeger with \`clovisor stack up\` or pass --otlp-endpoint)`);
     }
