@@ -3,10 +3,11 @@
 // shared Jaeger; Clovisor captures the pods' host-side veths and exports its network spans to the
 // same Jaeger. Three hops per request:
 //   1. client → frontend /checkout   W3C traceparent (+ x-request-id made by the client)
-//   2. frontend → backend /b3        B3 multi-headers (+ x-request-id copied by hand)
-//   3. frontend → backend /plain     x-request-id only (the SDK's propagation is off for it)
-// Then Jaeger's query API must show, per request, one trace holding the apps' spans and the six
-// network spans, parented as docs/spans.md promises.
+//   2. frontend → backend /plain     x-request-id only (the SDK's propagation is off for it)
+//   3. frontend → backend /b3        B3 multi-headers (+ x-request-id copied by hand)
+// /plain goes first, so it completes before any hop with context: the correlator must hold it
+// until one arrives (request-id-hold.ts). Then Jaeger's query API must show, per request, one
+// trace holding the apps' spans and the six network spans, parented as docs/spans.md promises.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -138,7 +139,8 @@ function one(trace: JaegerTrace, what: string, match: (span: JaegerSpan) => bool
   return found[0]!;
 }
 
-test('one trace per request: the apps\' spans and the network spans, parented as docs/spans.md says', async () => {
+test('one trace per request: the apps\' spans and the network spans, parented as docs/spans.md says', async (t) => {
+  const learnedFrom: string[] = [];
   for (const { requestId, traceId, rootSpanId } of requests) {
     let trace = await waitForTrace(stack.jaegerQuery, traceId, APP_SPANS + NETWORK_SPANS, 90_000);
     assert.ok(trace, `trace ${traceId} never reached Jaeger; pipeline log:\n${pipeline.log().slice(-3000)}`);
@@ -187,6 +189,7 @@ test('one trace per request: the apps\' spans and the network spans, parented as
     assert.equal(tag(n3c, 'clovisor.trace_source'), 'x-request-id-learned');
     const contextHops = [n1c, n1s, n2c, n2s].map((s) => s.spanID);
     assert.ok(contextHops.includes(parentOf(n3c)!), `the /plain CLIENT capture's parent ${parentOf(n3c)} is not a network span that carried context:\n${describe(trace)}`);
+    learnedFrom.push(['/checkout CLIENT', '/checkout SERVER', '/b3 CLIENT', '/b3 SERVER'][contextHops.indexOf(parentOf(n3c)!)]!);
     assert.equal(parentOf(n3s), n3c.spanID);
     assert.equal(tag(n3s, 'clovisor.trace_source'), 'client-span');
     for (const span of [n1c, n1s, n2c, n2s, n3c, n3s]) {
@@ -210,6 +213,7 @@ test('one trace per request: the apps\' spans and the network spans, parented as
     assert.equal(parentOf(f1), parentOf(n1c));
     assert.equal(parentOf(b2), parentOf(n2c));
   }
+  t.diagnostic(`the /plain hop joined under: ${learnedFrom.join(', ')}`);
 });
 
 test('no request is split: every network span of a request id is in that request\'s trace', async () => {
