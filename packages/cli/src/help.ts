@@ -17,6 +17,13 @@ Connections (flag, environment, default):
   (environment only) CLOVISOR_TOPIC_SUFFIX  appended to every topic and consumer-group name,
                                 to run isolated pipelines on one Kafka
   --log-level debug|info|warn|error  CLOVISOR_LOG_LEVEL info
+
+Self-tracing (docs/self-observability.md), off by default:
+  --self-trace-endpoint <url>   CLOVISOR_SELF_TRACE_ENDPOINT  off
+        trace Clovisor's own Kafka produce/consume with the OpenTelemetry Node SDK and send
+        those spans over OTLP/HTTP to <url>/v1/traces (not through clovisor.spans.v1). The
+        SDK's OTEL_* variables apply, e.g. OTEL_TRACES_SAMPLER=parentbased_traceidratio.
+  --self-trace-service <name>   CLOVISOR_SELF_TRACE_SERVICE   clovisor-<command>
 `;
 
 const PLUGIN_FLAGS = `
@@ -33,6 +40,13 @@ Correlator (docs/spans.md):
   --legacy-tags                 CLOVISOR_LEGACY_TAGS=1  off
         also put Clovisor's original tag names on HTTP spans (reqmethod, requrl, srcip, dstport,
         requestid, podname, ...), next to the OpenTelemetry attributes.
+  --request-id-window-ms <ms>   CLOVISOR_REQUEST_ID_WINDOW_MS  30000
+        how long (capture time) a hop carrying only x-request-id can join the trace of another
+        hop of the same request.
+  --request-id-hold-ms <ms>     CLOVISOR_REQUEST_ID_HOLD_MS    2000
+        how long such a hop, seen before any hop of its request with trace context, waits for
+        one before taking a trace of its own; 0 = never wait (traffic that never carries
+        trace context then leaves without delay).
 `;
 
 const CAPTURE_FLAGS = `

@@ -1,12 +1,16 @@
 import { Topics, createKafka, createLogger, ensureTopics, RecordProducer, useSchemaRegistry, type Codecs, type Component, type Logger } from '@clovisor/core';
 import { buildCapture, chooseOtlpEndpoint, checkCaptureSources } from './capture-component.js';
 import { DecoderStage } from '@clovisor/decoder';
-import { CorrelatorStage } from '@clovisor/correlator';
+import { CorrelatorStage, type CorrelatorOptions } from '@clovisor/correlator';
 import { ExporterStage } from '@clovisor/exporter';
 import { resolveRunConfig, type RunConfig, type RunFlags } from '../config.js';
 import { parseFlags, UsageError } from '../flags.js';
 import { waitForKafka } from '../kafka-wait.js';
 import { endpointAccepts } from '../otlp-probe.js';
+import { CORRELATOR_FLAG_OPTIONS, resolveCorrelatorFlags, type CorrelatorFlags } from '../correlator-flags.js';
+import { SELF_TRACE_FLAG_OPTIONS, resolveSelfTrace, type SelfTraceConfig, type SelfTraceFlags } from '../self-trace/config.js';
+import { ownTargets } from '../self-capture/conflicts.js';
+import { refuseSelfCapture } from '../self-capture/guard.js';
 
 export type StageName = 'capture' | 'decode' | 'correlate' | 'export';
 
@@ -29,6 +33,8 @@ export const FLAG_OPTIONS = {
   'schema-registry': { type: 'string' },
   kubernetes: { type: 'boolean' },
   kubeconfig: { type: 'string' },
+  ...CORRELATOR_FLAG_OPTIONS,
+  ...SELF_TRACE_FLAG_OPTIONS,
 } as const;
 
 /** The topics these stages write, with their record type: registered in the schema registry. */
@@ -43,15 +49,20 @@ function writtenTopics(stages: StageName[]): Array<{ topic: string; codec: keyof
 
 /** Runs the given stages in this process until SIGINT/SIGTERM, then stops them upstream first. */
 export async function stagesCommand(command: string, stages: StageName[], args: string[]): Promise<number> {
-  const flags = parseFlags<RunFlags & { _: string[] }>(command, args, FLAG_OPTIONS);
+  const flags = parseFlags<RunFlags & CorrelatorFlags & SelfTraceFlags & { _: string[] }>(command, args, FLAG_OPTIONS);
   if (flags === 'help') return 0;
   if (flags._.length > 0) throw new UsageError(command, `unexpected argument "${flags._[0]}"`);
   const config = resolveRunConfig(flags, process.env);
+  const correlatorOptions = resolveCorrelatorFlags(flags, process.env);
   if (stages.includes('capture')) {
     const problem = checkCaptureSources(config);
     if (problem) throw new UsageError(command, problem);
   }
   const log = createLogger(`clovisor-${command}`);
+  const selfTraceConfig = resolveSelfTrace(command, flags, process.env);
+  // before any Kafka client exists: the instrumentation wraps the clients created after it
+  const selfTrace = selfTraceConfig && (await import('../self-trace/sdk.js')).startSelfTrace(selfTraceConfig);
+  if (selfTraceConfig) log.info('self-tracing on', { endpoint: selfTraceConfig.endpoint, service: selfTraceConfig.serviceName });
   const stopping = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -66,24 +77,34 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const { components, otlpEndpoint } = await startStages(config, stages, log, stopping.signal);
-  if (!stopping.signal.aborted) {
-    log.info('running', { stages: stages.join(','), brokers: config.brokers.join(','), ...(stages.includes('export') ? { otlp: otlpEndpoint } : {}) });
-    await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
-  }
-  // Upstream first, so each stage flushes into a downstream one that is still running.
-  for (const component of components) {
-    await component.stop().catch((err: unknown) => log.error(`stopping ${component.name} failed`, { error: String(err) }));
+  try {
+    const { components, otlpEndpoint } = await startStages(config, stages, log, stopping.signal, selfTraceConfig, correlatorOptions);
+    if (!stopping.signal.aborted) {
+      log.info('running', { stages: stages.join(','), brokers: config.brokers.join(','), ...(stages.includes('export') ? { otlp: otlpEndpoint } : {}) });
+      await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
+    }
+    // Upstream first, so each stage flushes into a downstream one that is still running.
+    for (const component of components) {
+      await component.stop().catch((err: unknown) => log.error(`stopping ${component.name} failed`, { error: String(err) }));
+    }
+  } finally {
+    await selfTrace?.shutdown().catch((err: unknown) => log.warn('self-trace flush failed', { error: String(err) }));
   }
   log.info('stopped');
   return 0;
 }
 
-async function startStages(config: RunConfig, stages: StageName[], log: Logger, signal: AbortSignal): Promise<{ components: Component[]; otlpEndpoint: string }> {
+async function startStages(
+  config: RunConfig, stages: StageName[], log: Logger, signal: AbortSignal, selfTrace: SelfTraceConfig | null, correlatorOptions: CorrelatorOptions,
+): Promise<{ components: Component[]; otlpEndpoint: string }> {
   const kafka = createKafka(config.brokers, 'clovisor', log);
   const producer = new RecordProducer(kafka, log.child('producer'));
   const started: Component[] = [];
   // Capture checks its interfaces and BPF before waiting on Kafka: a typo should fail at once.
+  if (stages.includes('capture')) {
+    const own = ownTargets({ ...config, otlpEndpoint: stages.includes('export') ? config.otlpEndpoint : null, selfTraceEndpoint: selfTrace?.endpoint ?? null });
+    await refuseSelfCapture(own, config.interfaces.map((i) => i.name), config.ports.map((p) => p.port));
+  }
   const capture = stages.includes('capture') ? buildCapture(producer, config, log.child('capture')) : null;
   if (capture) await capture.prepare();
   if (stages.includes('export')) config = { ...config, otlpEndpoint: chooseOtlpEndpoint(config, capture, log) };
@@ -99,7 +120,7 @@ async function startStages(config: RunConfig, stages: StageName[], log: Logger, 
     const ordered: Component[] = [];
     if (capture) ordered.push(capture);
     if (stages.includes('decode')) ordered.push(new DecoderStage(kafka, producer, log.child('decoder'), {}, { specs: config.plugins, redisUrl: config.redisUrl }));
-    if (stages.includes('correlate')) ordered.push(new CorrelatorStage(kafka, producer, log.child('correlator'), { legacyTags: config.legacyTags }));
+    if (stages.includes('correlate')) ordered.push(new CorrelatorStage(kafka, producer, log.child('correlator'), { ...correlatorOptions, legacyTags: config.legacyTags }));
     if (stages.includes('export') && !(await endpointAccepts(config.otlpEndpoint))) {
       log.warn(`OTLP endpoint ${config.otlpEndpoint} is not reachable: spans wait in Kafka and are exported once it answers (start Jaeger with \`clovisor stack up\` or pass --otlp-endpoint)`);
     }

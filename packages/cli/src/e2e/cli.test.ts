@@ -28,7 +28,7 @@ test('every command has --help', () => {
   }
   const run = clovisor(['run', '--help']).stdout;
   for (const flag of ['--interface', '--port', '--brokers', '--redis', '--otlp-endpoint', 'CLOVISOR_BROKERS', 'CLOVISOR_REDIS_URL', 'CLOVISOR_OTLP_ENDPOINT',
-    '--node-interface', 'CLOVISOR_NODE_INTERFACES', '--flow-table-size', '--flow-idle-timeout']) {
+    '--node-interface', 'CLOVISOR_NODE_INTERFACES', '--flow-table-size', '--flow-idle-timeout', '--self-trace-endpoint', 'CLOVISOR_SELF_TRACE_ENDPOINT']) {
     assert.ok(run.includes(flag), `run --help mentions ${flag}`);
   }
 });

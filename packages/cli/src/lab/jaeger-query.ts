@@ -44,3 +44,16 @@ export function tag(span: JaegerSpan, key: string): unknown {
 export function serviceOf(trace: JaegerTrace, span: JaegerSpan): string {
   return trace.processes[span.processID]?.serviceName ?? '?';
 }
+
+/** The traces that have a span of `service` (Jaeger's search), started at or after `sinceMs`. */
+export async function findTraces(queryBase: string, service: string, sinceMs: number, limit = 200): Promise<JaegerTrace[]> {
+  const params = new URLSearchParams({ service, start: String(sinceMs * 1000), end: String(Date.now() * 1000 + 60_000_000), limit: String(limit) });
+  const res = await fetch(`${queryBase}/api/traces?${params}`);
+  if (!res.ok) throw new Error(`Jaeger search ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { data: JaegerTrace[] | null }).data ?? [];
+}
+
+/** The span it is a CHILD_OF, if any. */
+export function parentOf(span: JaegerSpan): string | undefined {
+  return span.references.find((r) => r.refType === 'CHILD_OF')?.spanID;
+}

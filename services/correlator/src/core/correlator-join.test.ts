@@ -165,3 +165,24 @@ test('join: UDP transactions and joinConnections=false go out at once', () => {
   assert.equal(clientSpan?.parentSpanId, CALLER_SPAN_ID);
   assert.equal(off.stats().connectionJoin.joined + off.stats().connectionJoin.joinedAfterHold, 0);
 });
+
+test('join: both captures of an x-request-id-only hop seen before the hop with context join its trace, SERVER under CLIENT', () => {
+  const c = new Correlator();
+  const outer = httpTransaction({ flowId: 'outer', client: { address: '10.244.0.5', port: 40111 }, requestSeq: 1 });
+  // the inner call: starts after and completes before the outer request that carries the context
+  const innerServer = withHeaders({ 'x-request-id': REQUEST_ID }, { requestStartNs: outer.requestStartNs + 1_000_000n, responseEndNs: outer.responseEndNs! - 1_000_000n });
+  const innerClient = clientCaptureOf(innerServer);
+  assert.deepEqual([...c.process(innerServer), ...c.process(innerClient)], [], 'both wait for the context');
+  const out = c.process(outer);
+  const outerSpan = out.find((s) => s.spanId === spanIdFor(outer));
+  const clientSpan = out.find((s) => s.spanId === spanIdFor(innerClient));
+  const serverSpan = out.find((s) => s.spanId === spanIdFor(innerServer));
+  assert.equal(out.length, 2, 'the outer SERVER span itself waits for its own CLIENT capture');
+  assert.equal(outerSpan, undefined);
+  assert.equal(clientSpan?.traceId, TRACE_ID);
+  assert.equal(source(clientSpan), 'x-request-id-learned');
+  assert.equal(serverSpan?.traceId, TRACE_ID);
+  assert.equal(serverSpan?.parentSpanId, clientSpan?.spanId);
+  assert.equal(source(serverSpan), 'client-span');
+  assert.equal(c.stats().requestIdHold.resolved, 2);
+});

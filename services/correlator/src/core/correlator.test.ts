@@ -31,8 +31,8 @@ test('correlator: a hop with only x-request-id joins the trace learned from anot
   assert.equal(c.stats().traceSources['x-request-id-learned'], 1);
 });
 
-test('correlator: outside the window, or before any context, the request id alone decides', () => {
-  const c = new Correlator({ ...NO_JOIN, requestIdWindowMs: 1_000 });
+test('correlator: outside the window, or before any context without a hold, the request id alone decides', () => {
+  const c = new Correlator({ ...NO_JOIN, requestIdWindowMs: 1_000, requestIdHoldMs: 0 });
   const early = withHeaders({ 'x-request-id': REQUEST_ID }, { flowId: 'early', requestStartNs: httpTransaction().requestStartNs - 1n });
   assert.equal(c.process(early)[0]?.traceId, requestIdTraceIdFor(REQUEST_ID));
   c.process(httpTransaction());
@@ -70,4 +70,40 @@ test('correlator: stats() is a snapshot, not live state', () => {
   c.process(httpTransaction());
   assert.equal(before.transactions, 0);
   assert.equal(before.traceSources.w3c, 0);
+});
+
+test('correlator: a hop with only x-request-id seen before the hop with context waits for it and joins its trace', () => {
+  const c = new Correlator(NO_JOIN);
+  const context = httpTransaction();
+  const early = withHeaders({ 'x-request-id': REQUEST_ID }, { flowId: 'inner-hop', podRole: 'CLIENT', requestStartNs: context.requestStartNs + 1_000_000n, responseEndNs: context.responseEndNs! - 1_000_000n });
+  assert.deepEqual(c.process(early), [], 'held');
+  assert.equal(c.stats().requestIdHold.held, 1);
+  const [contextSpan, earlySpan, ...rest] = c.process(context);
+  assert.equal(rest.length, 0);
+  assert.equal(contextSpan?.traceId, TRACE_ID);
+  assert.equal(earlySpan?.traceId, TRACE_ID);
+  assert.equal(earlySpan?.parentSpanId, contextSpan?.spanId);
+  assert.equal(earlySpan?.attributes['clovisor.trace_source']?.stringValue, 'x-request-id-learned');
+  assert.deepEqual(c.stats().requestIdHold, { held: 0, resolved: 1, expired: 0, evictedFull: 0, idle: 0, flushed: 0 });
+  assert.deepEqual(c.flush(), []);
+});
+
+test('correlator: a held x-request-id-only hop goes out with the request id\'s own trace when no context comes in time', () => {
+  const c = new Correlator({ ...NO_JOIN, requestIdHoldMs: 500 });
+  const lone = withHeaders({ 'x-request-id': REQUEST_ID });
+  assert.deepEqual(c.process(lone), []);
+  const unrelated = withHeaders({}, { flowId: 'other', responseEndNs: lone.responseEndNs! + 501_000_000n });
+  const [released, other] = c.process(unrelated);
+  assert.equal(released?.traceId, requestIdTraceIdFor(REQUEST_ID));
+  assert.equal(released?.parentSpanId, null);
+  assert.equal(other?.attributes['clovisor.flow_id']?.stringValue, 'other');
+  assert.equal(c.stats().requestIdHold.expired, 1);
+  assert.equal(c.stats().traceSources['x-request-id'], 1);
+  // the hold is also drained by idle ticks and on stop
+  c.process(withHeaders({ 'x-request-id': 'r-idle' }, { flowId: 'idle' }));
+  assert.deepEqual(c.tick(), []);
+  assert.equal(c.tick().length, 1);
+  c.process(withHeaders({ 'x-request-id': 'r-stop' }, { flowId: 'stop' }));
+  assert.equal(c.flush().length, 1);
+  assert.equal(c.stats().spans, 4);
 });

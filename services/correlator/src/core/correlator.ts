@@ -1,18 +1,20 @@
 // The correlator's pure core: transactions in, spans out, with bounded state and counters.
 //
 // One transaction gives one span, but not always in the same call: the state of the joins
-// sits here, the x-request-id window (trace ids for hops that carry only a request id) and the
-// connection join (the SERVER capture of a request becomes the child of its CLIENT capture,
+// sits here, the x-request-id window (trace ids for hops that carry only a request id), which
+// holds such a hop seen before any hop with context for a short while (request-id-hold.ts), and
+// the connection join (the SERVER capture of a request becomes the child of its CLIENT capture,
 // connection-join.ts), which holds a SERVER span seen first for a short while. So process()
 // returns zero or more spans, and tick()/flush() return the held spans whose wait is over.
 
 import type { SpanRecord, Transaction } from '@clovisor/core';
 import { ConnectionJoin, completionNs, connectionKey, type ConnectionJoinStats } from './connection-join.js';
+import { RequestIdHold, type RequestIdHoldStats } from './request-id-hold.js';
 import { RequestIdWindow, type RequestIdWindowStats } from './request-id-window.js';
 import { buildSpanWithTrace } from './span-builder.js';
-import { extractTraceContext } from './trace-context/extract.js';
+import { extractTraceContext, type TraceContext } from './trace-context/extract.js';
 import { HEADER_FORMATS, type HeaderFormat } from './trace-context/types.js';
-import { TRACE_SOURCES, type TraceSource } from './trace-resolution.js';
+import { TRACE_SOURCES, type LearnedTrace, type TraceSource } from './trace-resolution.js';
 
 export interface CorrelatorOptions {
   /** how long (capture time) a learned x-request-id → trace mapping is used; default 30 s */
@@ -21,6 +23,13 @@ export interface CorrelatorOptions {
   requestIdCapacity?: number;
   /** derive a shared trace id from x-request-id when nothing better is known; default true */
   deriveTraceFromRequestId?: boolean;
+  /**
+   * how long (capture time) a hop with only x-request-id, seen before any hop of its request
+   * with context, waits for one; 0 = not at all (the request id alone decides); default 2 s
+   */
+  requestIdHoldMs?: number;
+  /** most such hops waiting; default 10 000 */
+  requestIdHoldCapacity?: number;
   /** make SERVER spans children of the CLIENT span of the same request (TCP); default true */
   joinConnections?: boolean;
   /** how long (capture time) a CLIENT span can be joined by its SERVER span; default 30 s */
@@ -41,13 +50,20 @@ export interface CorrelatorStats {
   malformedHeaders: Record<HeaderFormat, number>;
   traceSources: Record<TraceSource, number>;
   requestIdWindow: RequestIdWindowStats;
+  requestIdHold: RequestIdHoldStats;
   connectionJoin: ConnectionJoinStats;
+}
+
+interface HeldHop {
+  tx: Transaction;
+  context: TraceContext;
 }
 
 const HEADER_CONTEXT_SOURCES: ReadonlySet<TraceSource> = new Set(['w3c', 'b3', 'b3-single', 'jaeger']);
 
 export class Correlator {
   private readonly window: RequestIdWindow;
+  private readonly hold: RequestIdHold<HeldHop> | null;
   private readonly deriveTraceFromRequestId: boolean;
   private readonly legacyTags: boolean;
   private readonly join: ConnectionJoin | null;
@@ -59,6 +75,7 @@ export class Correlator {
   constructor(opts: CorrelatorOptions = {}) {
     this.window = new RequestIdWindow({ windowMs: opts.requestIdWindowMs, capacity: opts.requestIdCapacity });
     this.deriveTraceFromRequestId = opts.deriveTraceFromRequestId ?? true;
+    this.hold = opts.requestIdHoldMs === 0 ? null : new RequestIdHold({ holdMs: opts.requestIdHoldMs, capacity: opts.requestIdHoldCapacity });
     this.legacyTags = opts.legacyTags ?? false;
     this.join = opts.joinConnections === false ? null : new ConnectionJoin({
       windowMs: opts.connectionWindowMs,
@@ -72,9 +89,27 @@ export class Correlator {
     this.transactions++;
     const context = extractTraceContext(tx.http?.requestHeaders ?? {});
     for (const format of context.malformed) this.malformed[format]++;
+    const out = this.released(this.hold?.advance(completionNs(tx)) ?? []);
     const requestId = context.requestId;
-    const hasHeaderContext = context.source !== null;
-    const learned = requestId !== null && !hasHeaderContext ? this.window.lookup(requestId, tx.requestStartNs) : null;
+    const learned = requestId !== null && context.source === null ? this.window.lookup(requestId, tx.requestStartNs) : null;
+    if (requestId !== null && context.source === null && learned === null && this.hold !== null) {
+      out.push(...this.released(this.hold.hold(requestId, { tx, context }, completionNs(tx))));
+      return this.emit(out);
+    }
+    out.push(...this.correlate(tx, context, learned));
+    // its context is now learned: the hops of the same request that waited for it join it
+    if (requestId !== null && context.source !== null && this.hold !== null) out.push(...this.released(this.hold.take(requestId)));
+    return this.emit(out);
+  }
+
+  /** Hops that stopped waiting: what the window knows now decides (learned, else the request id). */
+  private released(hops: HeldHop[]): SpanRecord[] {
+    return hops.flatMap(({ tx, context }) => this.correlate(tx, context, this.window.lookup(context.requestId!, tx.requestStartNs)));
+  }
+
+  /** One transaction's span through the x-request-id window and the connection join. */
+  private correlate(tx: Transaction, context: TraceContext, learned: LearnedTrace | null): SpanRecord[] {
+    const requestId = context.requestId;
     const { span, trace } = buildSpanWithTrace(tx, {
       context, learned, deriveTraceFromRequestId: this.deriveTraceFromRequestId, legacyTags: this.legacyTags,
     });
@@ -83,7 +118,7 @@ export class Correlator {
       this.window.learn(requestId, learnt, tx.requestStartNs);
     }
     // UDP has no sequence number to tell two requests of one 5-tuple apart: not joined.
-    if (this.join === null || tx.transport !== 'TCP') return this.emit([span]);
+    if (this.join === null || tx.transport !== 'TCP') return [span];
     const out = this.join.advance(completionNs(tx));
     const key = connectionKey(tx);
     if (tx.podRole === 'CLIENT') {
@@ -93,17 +128,25 @@ export class Correlator {
     } else {
       out.push(...this.join.server(key, span, completionNs(tx)));
     }
+    return out;
+  }
+
+  /**
+   * Call every serverHoldMs (or requestIdHoldMs, the shorter) or so of wall time: spans that
+   * waited two ticks go out, x-request-id-only hops with the request id's own trace, SERVER
+   * spans unjoined.
+   */
+  tick(): SpanRecord[] {
+    const out = this.released(this.hold?.tick() ?? []);
+    out.push(...(this.join?.tick() ?? []));
     return this.emit(out);
   }
 
-  /** Call every serverHoldMs or so of wall time: SERVER spans that waited two ticks go out unjoined. */
-  tick(): SpanRecord[] {
-    return this.emit(this.join?.tick() ?? []);
-  }
-
-  /** On stop: every SERVER span still waiting, unjoined. */
+  /** On stop: every span still waiting. */
   flush(): SpanRecord[] {
-    return this.emit(this.join?.flush() ?? []);
+    const out = this.released(this.hold?.flush() ?? []);
+    out.push(...(this.join?.flush() ?? []));
+    return this.emit(out);
   }
 
   stats(): CorrelatorStats {
@@ -113,6 +156,7 @@ export class Correlator {
       malformedHeaders: { ...this.malformed },
       traceSources: { ...this.sources },
       requestIdWindow: this.window.stats(),
+      requestIdHold: this.hold?.stats() ?? new RequestIdHold<HeldHop>().stats(),
       connectionJoin: this.join?.stats() ?? new ConnectionJoin().stats(),
     };
   }

@@ -11,10 +11,11 @@ export class CorrelatorStage extends TransformStage<Transaction> {
     const correlator = new Correlator(options);
     const { transactions, spans } = codecs();
     const encode = (out: SpanRecord[]) => out.map((span) => ({ key: spanKey(span), value: spans.encode(span) }));
-    // SERVER spans waiting for their CLIENT capture are released by the capture clock while
-    // transactions flow; when traffic is quiet this tick releases them (after 1-2 intervals).
-    // A crash loses the spans waiting at that moment: their input offsets are committed.
-    const holdMs = options.serverHoldMs ?? 2_000;
+    // SERVER spans waiting for their CLIENT capture, and x-request-id-only hops waiting for a
+    // hop with context, are released by the capture clock while transactions flow; when traffic
+    // is quiet this tick releases them (after 1-2 intervals). A crash loses the spans waiting at
+    // that moment: their input offsets are committed.
+    const holds = [options.joinConnections === false ? 0 : options.serverHoldMs ?? 2_000, options.requestIdHoldMs ?? 2_000].filter((ms) => ms > 0);
     super(kafka, producer, {
       name: 'correlator',
       groupId: stageGroupId('correlator'),
@@ -22,7 +23,7 @@ export class CorrelatorStage extends TransformStage<Transaction> {
       outputTopic: Topics.spans,
       decode: (value) => transactions.decode(value),
       process: (tx) => encode(correlator.process(tx)),
-      ...(holdMs > 0 && options.joinConnections !== false ? { tick: { intervalMs: Math.max(holdMs, 100), run: () => encode(correlator.tick()) } } : {}),
+      ...(holds.length > 0 ? { tick: { intervalMs: Math.max(Math.min(...holds), 100), run: () => encode(correlator.tick()) } } : {}),
       flush: () => encode(correlator.flush()),
     }, log);
     this.correlator = correlator;

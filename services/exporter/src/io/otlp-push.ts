@@ -9,7 +9,8 @@
 
 import { OTLPTraceExporter as OtlpGrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as OtlpHttpExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { context } from '@opentelemetry/api';
+import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ConfigError, errorMessage, type SpanRecord } from '@clovisor/core';
 import { ExportError, classifyExportFailure, type OtlpProtocol } from '../core/export-error.js';
@@ -110,10 +111,12 @@ function exportOnce(exporter: SpanExporter, spans: ReadableSpan[], guardMs: numb
   return new Promise((resolve, reject) => {
     const guard = setTimeout(() => reject(new Error(`Request timed out: no export result within ${guardMs} ms`)), guardMs);
     guard.unref();
-    exporter.export(spans, (result) => {
+    // Never traced: with self-tracing on, a span made while exporting would be exported in
+    // turn (docs/self-observability.md).
+    context.with(suppressTracing(context.active()), () => exporter.export(spans, (result) => {
       clearTimeout(guard);
       resolve(result);
-    });
+    }));
   });
 }
 

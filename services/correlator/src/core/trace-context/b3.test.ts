@@ -80,3 +80,30 @@ test('b3 multi: malformed combinations', () => {
   ];
   for (const headers of cases) assert.equal(parseB3Multi(headers)?.kind, 'malformed', JSON.stringify(headers));
 });
+
+test('b3 single: more malformed values (empty fields, stray separators, upper-case debug)', () => {
+  for (const value of ['-', '--', `${T128}-`, `-${SPAN}`, `${T128}-${SPAN}-`, `${T128}-${SPAN}-1-`, `${T128}-${SPAN}-D`, `${T128} -${SPAN}`, `${T128}-${SPAN}-1-${PARENT.toUpperCase()}x`, `${T128}${T128}-${SPAN}`, `${T128}-${SPAN}${SPAN}`, 'é']) {
+    assert.equal(parseB3Single(value).kind, 'malformed', value);
+  }
+  assert.equal(parseB3Single(`  ${T128}-${SPAN}-1  `).kind, 'ok', 'surrounding whitespace is trimmed');
+});
+
+test('b3 multi: empty values, a lone parent id, debug flag alone, trimmed values', () => {
+  for (const headers of [
+    { 'x-b3-traceid': '', 'x-b3-spanid': SPAN },
+    { 'x-b3-traceid': T128, 'x-b3-spanid': '' },
+    { 'x-b3-parentspanid': PARENT }, // a parent without ids
+    { 'x-b3-traceid': `${T128}${T64}`, 'x-b3-spanid': SPAN }, // 48 hex
+    { 'x-b3-traceid': T128, 'x-b3-spanid': SPAN, 'x-b3-sampled': 'yes' },
+    { 'x-b3-traceid': T128, 'x-b3-spanid': SPAN, 'x-b3-sampled': '' },
+    { 'x-b3-sampled': '2' },
+    { 'x-b3-flags': 'true' },
+  ] as Record<string, string>[]) {
+    assert.equal(parseB3Multi(headers)?.kind, 'malformed', JSON.stringify(headers));
+  }
+  assert.deepEqual(parseB3Multi({ 'x-b3-flags': '1' }), { kind: 'sampling-only', value: { traceFlags: 1 } }, 'debug alone: sampled, no ids');
+  assert.deepEqual(parseB3Multi({ 'x-b3-traceid': ` ${T128} `, 'x-b3-spanid': ` ${SPAN.toUpperCase()} `, 'x-b3-flags': '0', 'x-b3-sampled': '1' }), {
+    kind: 'ok',
+    value: { traceId: T128, parentSpanId: SPAN, traceFlags: 1 },
+  });
+});

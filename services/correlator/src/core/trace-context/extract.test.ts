@@ -84,3 +84,25 @@ test('extract: a sampling-only b3 gives flags only when no format gave ids', () 
   const withUber = extractTraceContext({ b3: '0', ...UBER });
   assert.deepEqual([withUber.source, withUber.traceFlags], ['jaeger', 1]);
 });
+
+test('extract: every format malformed at once → no context, each counted once, request id still read', () => {
+  const ctx = extractTraceContext({
+    traceparent: `00-${W3C_TRACE}-${W3C_PARENT}-0`,
+    tracestate: 'a=1',
+    b3: `${B3_TRACE}-`,
+    'x-b3-traceid': B3_TRACE,
+    'x-b3-spanid': 'short',
+    'uber-trace-id': 'abc:1f:0',
+    'x-request-id': 'req-1',
+    'x-envoy-decorator-operation': '   ',
+  });
+  assert.deepEqual([ctx.source, ctx.traceId, ctx.parentSpanId, ctx.traceFlags, ctx.traceState], [null, null, null, null, null]);
+  assert.deepEqual(ctx.malformed, ['traceparent', 'b3', 'b3-multi', 'uber-trace-id', 'x-envoy-decorator-operation']);
+  assert.equal(ctx.requestId, 'req-1');
+});
+
+test('extract: a malformed x-b3-* set falls through to uber-trace-id', () => {
+  const ctx = extractTraceContext({ 'x-b3-traceid': B3_TRACE, 'x-b3-sampled': '1', ...UBER });
+  assert.equal(ctx.source, 'jaeger');
+  assert.deepEqual(ctx.malformed, ['b3-multi']);
+});

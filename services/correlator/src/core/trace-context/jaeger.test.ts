@@ -25,3 +25,11 @@ test('uber-trace-id: malformed values', () => {
     assert.equal(parseUberTraceId(value).kind, 'malformed', value);
   }
 });
+
+test('uber-trace-id: more malformed values (empty fields, stray separators, non-hex, signs)', () => {
+  for (const value of [':::', 'abc:1f:0:', ':1f:0:1', 'abc::0:1', 'abc:1f:0:1%3A', 'abc:1f:0:1:', 'abc:-1f:0:1', 'abc:1f:0:0x1', 'a b:1f:0:1', 'abc:1f:0:1\u0000', 'abc;1f;0;1', 'abc%3A1f']) {
+    assert.equal(parseUberTraceId(value).kind, 'malformed', JSON.stringify(value));
+  }
+  assert.equal(parseUberTraceId(' abc:1f:0:1 ').kind, 'ok', 'surrounding whitespace is trimmed');
+  assert.equal(parseUberTraceId('abc:1f:0:ff').kind, 'ok', 'unknown flag bits are ignored');
+});

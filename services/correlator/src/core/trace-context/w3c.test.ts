@@ -42,3 +42,27 @@ test('traceparent: every invalid shape is malformed, never thrown', () => {
     assert.equal(r.kind, 'malformed', `${JSON.stringify(value)} → ${JSON.stringify(r)}`);
   }
 });
+
+test('traceparent: more malformed shapes (non-hex ids, short future versions, stray characters)', () => {
+  const bad = [
+    '-',
+    '00',
+    `00-${TRACE}-${PARENT}`, // flags missing
+    `00-${TRACE.slice(0, 31)}g-${PARENT}-01`, // non-hex trace id
+    `00-${TRACE}-${PARENT.slice(0, 15)}z-01`, // non-hex parent id
+    `00-${TRACE}-${PARENT.toUpperCase()}-01`,
+    `00-${TRACE}-${PARENT}-01`.replace(/-/g, ' '),
+    `cc-${TRACE}-${PARENT}`, // a future version still needs the four fields
+    `CC-${TRACE}-${PARENT}-01`, // upper-case version
+    `00-${TRACE}-${PARENT}-01\u0000`,
+    `\u00e900-${TRACE}-${PARENT}-01`,
+    `00-${TRACE}-${PARENT}-01`.repeat(2),
+  ];
+  for (const value of bad) {
+    const r = parseTraceparent(value);
+    assert.equal(r.kind, 'malformed', `${JSON.stringify(value)} → ${JSON.stringify(r)}`);
+  }
+  // surrounding whitespace (a folded header, CRLF left over) is not part of the value
+  assert.equal(parseTraceparent(`\t00-${TRACE}-${PARENT}-01\r\n`).kind, 'ok');
+  assert.equal(parseTraceparent(`cc-${TRACE}-${PARENT}-01`).kind, 'ok', 'a future version of exactly 55 chars');
+});
