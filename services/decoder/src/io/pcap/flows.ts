@@ -74,7 +74,7 @@ export class FlowGrouper {
       this.flows++;
     }
     const segment: Segment = {
-      timestampNs, fromClient: a === flow.clientKey, seq: p.seq, ack: p.ack, flags: p.flags,
+      timestampNs, fromClient: a === flow.clientKey, seq: p.seq, ack: p.ack, flags: p.flags, nodeTimestampNs: null,
       wireLength: p.wireLength, payload: p.payload,
     };
     flow.batch.segments.push(segment);
@@ -101,7 +101,7 @@ export class FlowGrouper {
       this.flows++;
     }
     flow.batch.segments.push({
-      timestampNs, fromClient: a === flow.clientKey, seq: 0, ack: 0, flags: 0, wireLength: p.wireLength, payload: p.payload,
+      timestampNs, fromClient: a === flow.clientKey, seq: 0, ack: 0, flags: 0, wireLength: p.wireLength, payload: p.payload, nodeTimestampNs: null,
     });
     if (flow.batch.segments.length >= this.options.maxSegmentsPerBatch) {
       this.batches.push(flow.batch);
@@ -124,7 +124,7 @@ export class FlowGrouper {
     const o = this.options;
     return {
       flowId, node: o.node, interfaceName, ifindex: o.ifindex, transport: 'TCP', client, server,
-      podRole: o.podRole, pod: null, protocolHint: o.protocolHint, segments: [], lostEventsBefore: 0,
+      podRole: o.podRole, pod: null, protocolHint: o.protocolHint, nodeInterfaceName: null, segments: [], lostEventsBefore: 0,
     };
   }
 }
