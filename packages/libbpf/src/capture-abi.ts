@@ -106,7 +106,7 @@ export interface CaptureEvent {
   payload: Buffer;
 }
 
-function formatIp(b: Buffer, version: 4 | 6): string {
+export function formatIp(b: Buffer, version: 4 | 6): string {
   if (version === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));

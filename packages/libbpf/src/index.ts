@@ -11,3 +11,5 @@ export { clockOffsetNs, monotonicNs, ifindexOf } from './system.js';
 export { ADDON_PATH } from './native.js';
 export * from './capture-abi.js';
 export { readCaptureCounters, type CaptureCounters } from './capture-counters.js';
+export { TraceLink, kernelHasTracepoint } from './trace.js';
+export * from './tcp-events-abi.js';

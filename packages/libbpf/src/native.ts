@@ -17,6 +17,10 @@ export interface NativeObjectHandle {
   map(name: string): NativeMapInfo | null;
   program(name: string): number | null;
   names(): { maps: string[]; programs: string[] };
+  /** attaches a tracing program by its section; returns a link id owned by the object */
+  attach(progName: string): number;
+  /** destroys a link; false when it was already gone */
+  detach(linkId: number): boolean;
 }
 
 export interface NativeRingStats {
@@ -35,7 +39,7 @@ export interface NativeRingReaderHandle {
 }
 
 export interface NativeAddon {
-  NativeObject: new (path: string) => NativeObjectHandle;
+  NativeObject: new (path: string, skipPrograms?: string[]) => NativeObjectHandle;
   RingReader: new (
     mapFd: number,
     onBatch: (batch: Buffer, count: number) => void,
@@ -53,6 +57,7 @@ export interface NativeAddon {
   clockOffsetNs(): bigint;
   monotonicNs(): bigint;
   ifNameToIndex(name: string): number;
+  vmlinuxTracepointBtfId(tracepoint: string): number;
   libbpfLog(): string;
 }
 

@@ -5,6 +5,7 @@ import { BpfMap, MapType } from './map.js';
 import { native, type NativeObjectHandle } from './native.js';
 import { RingReader, type BatchHandler, type RingReaderOptions } from './ring.js';
 import { attachTcFilter, TcLink, type TcFilterId, type TcHook } from './tc.js';
+import { TraceLink } from './trace.js';
 
 const BUILD_HINT = 'run the build: `bash packages/libbpf/build.sh`';
 
@@ -23,7 +24,7 @@ export class BpfObject {
   readonly path: string;
   private handle: NativeObjectHandle | null;
   private readonly maps = new Map<string, BpfMap>();
-  private readonly links = new Set<TcLink>();
+  private readonly links = new Set<TcLink | TraceLink>();
   private readonly readers = new Set<RingReader>();
 
   private constructor(path: string, handle: NativeObjectHandle) {
@@ -32,13 +33,16 @@ export class BpfObject {
     track(this);
   }
 
-  /** Opens and loads (verifies) the object. Needs root. */
-  static open(path: string): BpfObject {
+  /**
+   * Opens and loads (verifies) the object. Needs root. `skipPrograms` are left unloaded (e.g.
+   * tracing programs whose tracepoint this kernel lacks); they cannot be attached.
+   */
+  static open(path: string, opts: { skipPrograms?: readonly string[] } = {}): BpfObject {
     if (!existsSync(path)) throw new BpfError('ENOENT', `BPF object ${path} not found: ${BUILD_HINT}`);
     const addon = native();
     let handle: NativeObjectHandle;
     try {
-      handle = new addon.NativeObject(path);
+      handle = new addon.NativeObject(path, [...(opts.skipPrograms ?? [])]);
     } catch (err) {
       throw openError(err, path);
     }
@@ -81,6 +85,23 @@ export class BpfObject {
     }
     const { progId, ...id } = attachTcFilter(fd, progName, ifindex, hook, opts);
     const link = new TcLink(ifindex, hook, id, progId, (l) => this.links.delete(l));
+    this.links.add(link);
+    return link;
+  }
+
+  /**
+   * Attaches a tracing program (tp_btf/…) where its section says. The link belongs to this
+   * object: TraceLink.detach() or close() destroys it.
+   */
+  attachTracing(progName: string): TraceLink {
+    const h = this.live();
+    let id: number;
+    try {
+      id = h.attach(progName);
+    } catch (err) {
+      throw fromNative(err, `attaching ${progName} of ${this.path}`);
+    }
+    const link = new TraceLink(progName, () => h.detach(id), (l) => this.links.delete(l));
     this.links.add(link);
     return link;
   }
