@@ -1,4 +1,4 @@
-import { TcpFlags, fnv1a64Hex, type Endpoint, type PodMeta, type Segment, type SegmentBatch, type Transport } from '@clovisor/core';
+import { TcpFlags, fnv1a64Hex, type Endpoint, type PodMeta, type Segment, type SegmentBatch, type TcpSocketEvent, type Transport } from '@clovisor/core';
 import type { CaptureEvent } from '@clovisor/libbpf';
 
 // Groups captured packets (ring-buffer events, decoded by @clovisor/libbpf's capture ABI) into
@@ -37,6 +37,8 @@ interface Flow {
   podRole: 'SERVER' | 'CLIENT';
   protocolHint: string | null;
   pending: Segment[];
+  /** events of the pod's own socket of this connection (tp_btf), sent with the next batch */
+  pendingTcp: TcpSocketEvent[];
   pendingBytes: number;
   pendingSinceNs: bigint;
   lastSeenNs: bigint;
@@ -61,6 +63,8 @@ export class FlowTracker {
   private readonly flows = new Map<string, Flow>(); // insertion order = least recently used first
   private readonly o: Required<FlowTrackerOptions>;
   private lostSinceLastBatch = 0;
+  /** batches filled by addTcpEvent(); emitted by the next flushDue() */
+  private overflow: SegmentBatch[] = [];
   private readonly counters: FlowTrackerStats = {
     flowsActive: 0, flowsCreated: 0, flowsEvictedLru: 0, flowsExpiredIdle: 0, segments: 0, batches: 0, eventsUnknownInterface: 0,
   };
@@ -134,9 +138,10 @@ export class FlowTracker {
 
   /** Emits batches older than flushAfterNs and forgets idle or closed flows. */
   flushDue(nowNs: bigint): SegmentBatch[] {
-    const out: SegmentBatch[] = [];
+    const out: SegmentBatch[] = this.overflow;
+    this.overflow = [];
     for (const [key, flow] of this.flows) {
-      if (flow.pending.length > 0 && nowNs - flow.pendingSinceNs >= this.o.flushAfterNs) this.flush(flow, out);
+      if ((flow.pending.length > 0 || flow.pendingTcp.length > 0) && nowNs - flow.pendingSinceNs >= this.o.flushAfterNs) this.flush(flow, out);
       const lingerOver = flow.closedAtNs !== null && nowNs - flow.closedAtNs >= this.o.closedLingerNs;
       const idle = nowNs - flow.lastSeenNs >= this.o.idleTimeoutNs;
       if (lingerOver || idle) {
@@ -150,7 +155,8 @@ export class FlowTracker {
 
   /** Emits everything pending (on shutdown). */
   flushAll(): SegmentBatch[] {
-    const out: SegmentBatch[] = [];
+    const out: SegmentBatch[] = this.overflow;
+    this.overflow = [];
     for (const flow of this.flows.values()) this.flush(flow, out);
     return out;
   }
@@ -193,6 +199,7 @@ export class FlowTracker {
       podRole: podSide === server ? 'SERVER' : 'CLIENT',
       protocolHint: this.o.protocolOf(event.ifindex, server.port),
       pending: [],
+      pendingTcp: [],
       pendingBytes: 0,
       pendingSinceNs: timestampNs,
       lastSeenNs: timestampNs,
@@ -213,8 +220,33 @@ export class FlowTracker {
     return dstIsServer || !srcIsServer;
   }
 
+  /**
+   * Attaches an event of a TCP socket to the flow of its connection: the TCP flow with this
+   * 5-tuple on a monitored interface whose pod side is the socket's own side (so the client
+   * pod's flow gets the client socket's events, the server pod's flow the server's). Returns
+   * false when no such flow is tracked (yet).
+   */
+  addTcpEvent(local: Endpoint, remote: Endpoint, event: Omit<TcpSocketEvent, 'fromClient'>): boolean {
+    const canonical = canonicalPair(`${local.address}:${local.port}`, `${remote.address}:${remote.port}`);
+    for (const ifindex of this.o.interfaces.keys()) {
+      const flow = this.flows.get(`${ifindex}/${TCP}/${canonical}`);
+      if (!flow) continue;
+      const podSide = flow.podRole === 'SERVER' ? flow.server : flow.client;
+      if (!sameEndpoint(podSide, local.address, local.port)) continue;
+      if (flow.pending.length === 0 && flow.pendingTcp.length === 0) flow.pendingSinceNs = event.timestampNs;
+      flow.pendingTcp.push({ ...event, fromClient: flow.podRole === 'CLIENT' });
+      if (flow.pendingTcp.length >= this.o.maxSegmentsPerBatch) {
+        const out: SegmentBatch[] = [];
+        this.flush(flow, out);
+        this.overflow.push(...out);
+      }
+      return true;
+    }
+    return false;
+  }
+
   private flush(flow: Flow, out: SegmentBatch[]): void {
-    if (flow.pending.length === 0) return;
+    if (flow.pending.length === 0 && flow.pendingTcp.length === 0) return;
     const iface = this.o.interfaces.get(flow.ifindex);
     out.push({
       flowId: flow.id,
@@ -229,9 +261,11 @@ export class FlowTracker {
       protocolHint: flow.protocolHint,
       segments: flow.pending,
       lostEventsBefore: this.lostSinceLastBatch,
+      tcpEvents: flow.pendingTcp,
     });
     this.lostSinceLastBatch = 0;
     flow.pending = [];
+    flow.pendingTcp = [];
     flow.pendingBytes = 0;
     this.counters.batches += 1;
   }
@@ -241,8 +275,8 @@ const TCP = 6;
 const isTcp = (e: CaptureEvent) => e.l4Proto === TCP;
 const transportOf = (e: CaptureEvent): Transport => (isTcp(e) ? 'TCP' : 'UDP');
 
+const canonicalPair = (a: string, b: string) => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
 function flowKey(e: CaptureEvent): string {
-  const a = `${e.saddr}:${e.sport}`;
-  const b = `${e.daddr}:${e.dport}`;
-  return `${e.ifindex}/${e.l4Proto}/${a < b ? `${a}|${b}` : `${b}|${a}`}`;
+  return `${e.ifindex}/${e.l4Proto}/${canonicalPair(`${e.saddr}:${e.sport}`, `${e.daddr}:${e.dport}`)}`;
 }
