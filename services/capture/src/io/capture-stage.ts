@@ -8,9 +8,11 @@ import {
   encodePortKey, encodeProtocolId, forEachRecord, ifindexOf, readCaptureCounters, type CaptureCounters, type RingReader, type TcLink,
 } from '@clovisor/libbpf';
 import { FlowTracker, type MonitoredInterface } from '../core/flow-tracker.js';
+import { TcpEventJoin, type TcpEventJoinStats } from '../core/tcp-event-join.js';
 import { createCaptureMetrics, type CaptureMetrics, type CaptureMetricsSnapshot } from './metrics.js';
 import { MetricsServer } from './metrics-server.js';
 import { SegmentSender } from './segment-sender.js';
+import { TcpTracer, type TcpTracerStats } from './tcp-tracer.js';
 
 export interface CaptureSettings {
   node: string;
@@ -24,6 +26,8 @@ export interface CaptureSettings {
 /** Null parts: not started yet (or stopped). */
 export interface CaptureStats extends CaptureMetricsSnapshot {
   kernel: CaptureCounters | null;
+  /** TCP socket events (tp_btf): what is attached, kernel counters, and the join to flows */
+  tcp: (TcpTracerStats & { join: TcpEventJoinStats | null }) | null;
 }
 
 /**
@@ -38,6 +42,8 @@ export class CaptureStage implements Component {
   private links: TcLink[] = [];
   private reader: RingReader | null = null;
   private tracker: FlowTracker | null = null;
+  private tcpTracer: TcpTracer | null = null;
+  private tcpJoin: TcpEventJoin | null = null;
   private sender: SegmentSender | null = null;
   private timer: NodeJS.Timeout | undefined;
   private monitored = new Map<number, MonitoredInterface>();
@@ -135,12 +141,22 @@ export class CaptureStage implements Component {
       await this.stop();
       throw bpfFailure(err);
     }
+    this.startTcpTracing();
     this.timer = setInterval(() => this.onTick(), 50);
+  }
+
+  /** Socket state changes and retransmits, joined to the flows; without them when the kernel says no. */
+  private startTcpTracing(): void {
+    const join = new TcpEventJoin(this.tracker!);
+    this.tcpTracer = new TcpTracer(this.log.child('tcp'));
+    this.tcpTracer.start(this.settings.ports.map((r) => r.port), (event) => join.add(event, event.tsNs + this.offsetNs));
+    this.tcpJoin = join;
   }
 
   stats(): CaptureStats {
     return {
       kernel: this.object ? readCaptureCounters(this.object) : null,
+      tcp: this.tcpTracer ? { ...this.tcpTracer.stats(), join: this.tcpJoin?.stats() ?? null } : null,
       decodeErrors: this.decodeErrors,
       flows: this.tracker?.stats() ?? null,
       sender: this.sender?.stats() ?? { queued: 0, sent: 0, droppedQueueFull: 0, sendErrors: 0, lastSendLatencyMs: 0 },
@@ -162,6 +178,8 @@ export class CaptureStage implements Component {
     }
     this.links = [];
     this.attached = 0;
+    this.tcpTracer?.close();
+    this.tcpTracer = null;
     this.reader?.close();
     this.reader = null;
     if (this.tracker && this.sender) this.sender.enqueue(this.tracker.flushAll());
@@ -203,6 +221,7 @@ export class CaptureStage implements Component {
         this.lastLost = lost;
       }
     }
+    this.tcpJoin?.retry(nowNs);
     this.sender!.enqueue(this.tracker!.flushDue(nowNs));
   }
 }

@@ -15,6 +15,12 @@ export interface CaptureMetricsSnapshot {
   decodeErrors: number;
   interfacesAttached: number;
   configReloads: number;
+  /** TCP socket events (tp_btf); absent or null: not running */
+  tcp?: {
+    status: { attached: readonly string[] };
+    kernel: { emitted: bigint; lost: bigint } | null;
+    join: { attached: number; unmatched: number; overflow: number } | null;
+  } | null;
 }
 
 export interface CaptureMetrics {
@@ -55,11 +61,16 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
     sendErrors: counter('kafka_send_errors_total', 'Failed Kafka sends of segment batches (each is retried).'),
     reloads: counter('config_reloads_total', 'Configuration changes from Redis applied by the agent.'),
     decodeErrors: counter('decode_errors_total', 'Ring buffer records that could not be decoded as capture events.'),
+    tcpEvents: counter('tcp_events_total', 'TCP socket events (state changes, retransmits, resets) the tp_btf programs emitted.'),
+    tcpLost: counter('tcp_events_lost_total', 'TCP socket events lost because their ring buffer was full.'),
+    tcpJoined: counter('tcp_events_joined_total', 'TCP socket events put on the flow of their connection.'),
+    tcpUnmatched: counter('tcp_events_unmatched_total', 'TCP socket events that matched no flow: reason="no_flow" (no traced pod owns the socket, waited 1 s) or "overflow" (too many waiting).', ['reason']),
   };
   const flowsActive = gauge('flows_active', 'Flows currently tracked.');
   const queued = gauge('segment_batches_queued', 'Segment batches waiting to be sent to Kafka.');
   const lastSend = gauge('kafka_last_send_duration_seconds', 'Duration of the latest successful Kafka send.');
   const attached = gauge('interfaces_attached', 'Network interfaces the eBPF programs are attached to (ingress and egress).');
+  const tcpTracepoints = gauge('tcp_tracepoints_attached', 'TCP tracepoints attached (of 4: inet_sock_set_state, tcp_retransmit_skb, tcp_send_reset, tcp_receive_reset); 0 = this kernel has no BTF or refused them.');
   const sendDuration = new Histogram({
     name: 'clovisor_capture_kafka_send_duration_seconds',
     help: 'Duration of Kafka sends of segment batches, result="ok" or "error".',
@@ -97,6 +108,13 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
     queued.set(s.sender.queued);
     lastSend.set(s.sender.lastSendLatencyMs / 1000);
     attached.set(s.interfacesAttached);
+    set(c.tcpEvents!, s.tcp?.kernel?.emitted ?? 0);
+    set(c.tcpLost!, s.tcp?.kernel?.lost ?? 0);
+    set(c.tcpJoined!, s.tcp?.join?.attached ?? 0);
+    c.tcpUnmatched!.reset();
+    set(c.tcpUnmatched!, s.tcp?.join?.unmatched ?? 0, { reason: 'no_flow' });
+    set(c.tcpUnmatched!, s.tcp?.join?.overflow ?? 0, { reason: 'overflow' });
+    tcpTracepoints.set(s.tcp?.status.attached.length ?? 0);
   };
 
   return {
