@@ -43,8 +43,10 @@ export class TcpEventJoin {
   private readonly maxWaiting: number;
   private readonly waitNs: bigint;
   private readonly counters = { received: 0, attached: 0, unmatched: 0, overflow: 0 };
+  /** the tracker's flowsCreated at the last retry: without a new flow, retrying cannot succeed */
+  private flowsSeen = -1;
 
-  constructor(private readonly tracker: Pick<FlowTracker, 'addTcpEvent'>, options: TcpEventJoinOptions = {}) {
+  constructor(private readonly tracker: Pick<FlowTracker, 'addTcpEvent' | 'stats'>, options: TcpEventJoinOptions = {}) {
     this.maxWaiting = options.maxWaiting ?? 1024;
     this.waitNs = options.waitNs ?? 1_000_000_000n;
   }
@@ -66,10 +68,13 @@ export class TcpEventJoin {
     while (this.waitingCount > this.maxWaiting) this.dropOldest();
   }
 
-  /** Retries the waiting events; gives up those older than waitNs. */
+  /** Retries the waiting events (when a flow was created since the last retry); gives up those older than waitNs. */
   retry(nowNs: bigint): void {
+    const flows = this.tracker.stats().flowsCreated;
+    const worthRetrying = flows !== this.flowsSeen;
+    this.flowsSeen = flows;
     for (const [cookie, queue] of this.waiting) {
-      this.drain(cookie, queue);
+      if (worthRetrying) this.drain(cookie, queue);
       while (queue.length > 0 && nowNs - queue[0]!.timestampNs >= this.waitNs) {
         queue.shift();
         this.waitingCount -= 1;
