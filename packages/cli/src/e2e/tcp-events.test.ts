@@ -17,6 +17,8 @@ import { promisify } from 'node:util';
 const execFileP = promisify(execFile);
 const SERVER_SCRIPT = fileURLToPath(new URL('../lab/http-server.js', import.meta.url));
 const PORT = 8080;
+/** configured, but nothing listens there: connections to it are refused with a reset */
+const CLOSED_PORT = 8081;
 
 let stack: StackEndpoints;
 let lab: Lab;
@@ -41,7 +43,7 @@ before(async () => {
   });
   metricsPort = await freePort();
   capture = await startClovisor(
-    ['capture', '--interface', `${front.hostInterface}=frontend`, '--interface', `${back.hostInterface}=backend`, '--port', `${PORT}=http`, '--metrics-port', String(metricsPort)],
+    ['capture', '--interface', `${front.hostInterface}=frontend`, '--interface', `${back.hostInterface}=backend`, '--port', `${PORT}=http`, '--port', `${CLOSED_PORT}=http`, '--metrics-port', String(metricsPort)],
     { ...topics.env, CLOVISOR_BROKERS: stack.brokers },
   );
   const kafka = new Kafka({ clientId: 'tcp-events-test', brokers: stack.brokers.split(','), logLevel: logLevel.NOTHING });
@@ -134,6 +136,19 @@ test('retransmits are counted on the flow of the socket that retransmitted', asy
   assert.ok(retransmits.every((e) => !e.fromClient && e.seq > 0 && e.oldState === null));
   // the front pod's socket did not retransmit: its packets were never dropped
   assert.equal(eventsOf(front.hostInterface, clientPort).filter((e) => e.kind === 'RETRANSMIT').length, 0);
+});
+
+test('a refused connection: the reset the client socket received is on its flow', async () => {
+  await front.exec('curl', ['-sS', '--max-time', '5', `http://${back.address}:${CLOSED_PORT}/`]).then(
+    () => assert.fail('the connection should be refused'),
+    (err: { stderr?: string }) => assert.match(err.stderr ?? '', /Connection refused|Failed to connect/),
+  );
+  const client = await waitFor('the client socket closed', () => {
+    const ev = batches.filter((b) => b.interfaceName === front.hostInterface && b.server.port === CLOSED_PORT).flatMap((b) => b.tcpEvents ?? []);
+    return ev.some((e) => e.newState === 'CLOSE' && e.oldState === 'SYN_SENT') ? ev : undefined;
+  });
+  assert.deepEqual(client.map((e) => e.kind === 'STATE' ? `${e.oldState}>${e.newState}` : `${e.kind} in ${e.newState}`),
+    ['CLOSE>SYN_SENT', 'RESET_RECEIVED in SYN_SENT', 'SYN_SENT>CLOSE']);
 });
 
 test('/metrics shows the tracepoints attached and the events joined to flows', async () => {
