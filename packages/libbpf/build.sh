@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the eBPF object (bpf/build/capture.bpf.o) and the N-API addon
+# Builds the eBPF objects (bpf/build/capture.bpf.o, bpf/build/tcp-events.bpf.o) and the N-API addon
 # (packages/libbpf/build/Release/clovisor_libbpf.node) without node-gyp or downloads.
 # Idempotent: each output is rebuilt only when one of its inputs is newer. FORCE=1 rebuilds.
 set -euo pipefail
@@ -7,7 +7,6 @@ set -euo pipefail
 PKG_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$PKG_DIR/../.." && pwd)"
 BPF_DIR="$ROOT/bpf"
-BPF_OUT="$BPF_DIR/build/capture.bpf.o"
 ADDON_OUT="$PKG_DIR/build/Release/clovisor_libbpf.node"
 CLANG="${CLANG:-clang}"
 CXX="${CXX:-g++}"
@@ -25,7 +24,9 @@ need() {
   command -v "$1" >/dev/null 2>&1 || { echo "build.sh: '$1' not found: $2" >&2; exit 1; }
 }
 
+# build_bpf NAME: bpf/NAME.bpf.c -> bpf/build/NAME.bpf.o
 build_bpf() {
+  local BPF_OUT="$BPF_DIR/build/$1.bpf.o"
   local inputs=("$BPF_DIR"/*.c "$BPF_DIR"/*.h "$PKG_DIR/build.sh")
   if stale "$BPF_OUT" "${inputs[@]}"; then
     need "$CLANG" "install clang (apt-get install clang llvm libbpf-dev)"
@@ -35,7 +36,7 @@ build_bpf() {
     [[ "$arch" == "aarch64" ]] && target_arch="arm64"
     "$CLANG" -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_${target_arch} \
       -I"/usr/include/${arch}-linux-gnu" \
-      -c "$BPF_DIR/capture.bpf.c" -o "$BPF_OUT.tmp"
+      -c "$BPF_DIR/$1.bpf.c" -o "$BPF_OUT.tmp"
     mv "$BPF_OUT.tmp" "$BPF_OUT"
     echo "built $BPF_OUT"
   fi
@@ -76,5 +77,6 @@ build_addon() {
   fi
 }
 
-build_bpf
+build_bpf capture
+build_bpf tcp-events
 build_addon

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { ConfigError, parseBrokers, parsePortRule, type PortRule } from '@clovisor/core';
-import { parsePluginSpec, type PluginSpec } from '@clovisor/decoder';
+import type { PluginSpec } from '@clovisor/decoder';
+// the subpath, not the package: `clovisor capture` must not load the whole decoder (memory)
+import { parsePluginSpec } from '@clovisor/decoder/plugin-spec';
 
 // Every setting has a flag, an environment variable and a default (the local stack).
 // Flags win over the environment, the environment over defaults.

@@ -120,6 +120,10 @@ Attaches the tc eBPF program (clsact ingress and egress) to each interface, copi
 of the given server ports (payload up to --snaplen, plus SYN/FIN/RST; pure ACKs are skipped) and
 publishes them per flow to clovisor.segments.v1. Needs root. Leaves no tc filter of its own behind
 on exit and replaces its own stale filters from a crashed run at start.
+TCP state changes, retransmits and resets of the pods' sockets (tp_btf tracepoints; needs kernel
+BTF) go on the flows' records as tcpEvents; a kernel without them gets one log line saying so,
+capture goes on without, and clovisor_capture_tcp_tracepoints_attached on /metrics shows 0.
+CLOVISOR_TCP_EVENTS=0 (environment only) turns them off.
 ${CAPTURE_FLAGS}${PIPELINE_FLAGS}`,
 
   decode: `Usage: clovisor decode [flags]

@@ -33,6 +33,22 @@ export interface Segment {
   nodeTimestampNs?: bigint | null;
 }
 
+export type TcpSocketEventKind = 'STATE' | 'RETRANSMIT' | 'RESET_SENT' | 'RESET_RECEIVED';
+
+/** An event of the pod's own TCP socket of a flow, from the kernel's tracepoints (tp_btf). */
+export interface TcpSocketEvent {
+  timestampNs: bigint;
+  kind: TcpSocketEventKind;
+  /** the socket is the client's (the pod is the client of the flow) */
+  fromClient: boolean;
+  /** STATE: the state left (kernel names: SYN_SENT, ESTABLISHED, FIN_WAIT1, …); else null */
+  oldState: string | null;
+  /** STATE: the state entered; other kinds: the socket's state at the event */
+  newState: string;
+  /** RETRANSMIT, RESET_SENT: sequence number of the segment; else 0 */
+  seq: number;
+}
+
 export interface SegmentBatch {
   flowId: string;
   node: string;
@@ -48,6 +64,8 @@ export interface SegmentBatch {
   lostEventsBefore: number;
   /** node-interface tracing: the node NIC the flow crossed; absent/null = none */
   nodeInterfaceName?: string | null;
+  /** socket events since the previous batch of the flow; absent in records written before they existed (reads as []) */
+  tcpEvents?: TcpSocketEvent[];
 }
 
 export interface HttpFields {

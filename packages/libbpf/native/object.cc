@@ -11,10 +11,14 @@ Napi::Function NativeObject::Init(Napi::Env env) {
                      {InstanceMethod<&NativeObject::Close>("close"),
                       InstanceMethod<&NativeObject::Map>("map"),
                       InstanceMethod<&NativeObject::Program>("program"),
-                      InstanceMethod<&NativeObject::Names>("names")});
+                      InstanceMethod<&NativeObject::Names>("names"),
+                      InstanceMethod<&NativeObject::Attach>("attach"),
+                      InstanceMethod<&NativeObject::Detach>("detach")});
 }
 
-// new NativeObject(path): open + load. Throws with code/errno and `log` (libbpf's words).
+// new NativeObject(path, skipPrograms?: string[]): open + load. Programs named in skipPrograms
+// are not loaded (autoload off), e.g. tracing programs whose tracepoint this kernel lacks.
+// Throws with code/errno and `log` (libbpf's words).
 NativeObject::NativeObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeObject>(info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>().Utf8Value();
@@ -42,6 +46,15 @@ NativeObject::NativeObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Na
       }
     }
   }
+  // Optional third argument [programName]: left unloaded (e.g. a tracepoint this kernel lacks).
+  if (info.Length() > 2 && info[2].IsArray()) {
+    Napi::Array skip = info[2].As<Napi::Array>();
+    for (uint32_t i = 0; i < skip.Length(); i++) {
+      std::string name = skip.Get(i).As<Napi::String>().Utf8Value();
+      bpf_program* prog = bpf_object__find_program_by_name(obj, name.c_str());
+      if (prog != nullptr) bpf_program__set_autoload(prog, false);
+    }
+  }
   int r = bpf_object__load(obj);
   if (r != 0) {
     bpf_object__close(obj);
@@ -53,7 +66,13 @@ NativeObject::NativeObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Na
 }
 
 NativeObject::~NativeObject() {
+  DestroyLinks();
   if (obj_ != nullptr) bpf_object__close(obj_);
+}
+
+void NativeObject::DestroyLinks() {
+  for (auto& [id, link] : links_) bpf_link__destroy(link);
+  links_.clear();
 }
 
 bpf_object* NativeObject::Require(Napi::Env env) {
@@ -61,9 +80,11 @@ bpf_object* NativeObject::Require(Napi::Env env) {
   return obj_;
 }
 
-// Closing the object closes its map and program fds; tc filters stay attached (the kernel
+// Closing the object destroys the links attach() made and closes its map and program fds; tc
+// filters stay attached (the kernel
 // holds the program) until detached by handle/priority.
 Napi::Value NativeObject::Close(const Napi::CallbackInfo& info) {
+  DestroyLinks();
   if (obj_ != nullptr) {
     bpf_object__close(obj_);
     obj_ = nullptr;
@@ -113,6 +134,37 @@ Napi::Value NativeObject::Names(const Napi::CallbackInfo& info) {
   out.Set("maps", maps);
   out.Set("programs", progs);
   return out;
+}
+
+// attach(progName) -> link id. Attaches by the program's section (tp_btf/..., tracepoint/...)
+// with bpf_program__attach; the bpf_link stays owned by this object (see links_).
+Napi::Value NativeObject::Attach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  bpf_program* prog = bpf_object__find_program_by_name(Require(env), name.c_str());
+  if (prog == nullptr) throw ErrnoError(env, ENOENT, "no program " + name);
+  if (!bpf_program__autoload(prog)) throw ErrnoError(env, ENOENT, "program " + name + " was not loaded");
+  ClearLibbpfLog();
+  bpf_link* link = bpf_program__attach(prog);
+  if (link == nullptr) {
+    int err = errno ? errno : EINVAL;
+    Napi::Error e = ErrnoError(env, err, "bpf_program__attach " + name);
+    e.Set("log", LibbpfLogTail());
+    throw e;
+  }
+  uint32_t id = next_link_id_++;
+  links_[id] = link;
+  return Napi::Number::New(env, id);
+}
+
+// detach(linkId) -> true if this call destroyed the link, false if it was already gone.
+Napi::Value NativeObject::Detach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto it = links_.find(info[0].As<Napi::Number>().Uint32Value());
+  if (it == links_.end()) return Napi::Boolean::New(env, false);
+  bpf_link__destroy(it->second);
+  links_.erase(it);
+  return Napi::Boolean::New(env, true);
 }
 
 }  // namespace clovisor

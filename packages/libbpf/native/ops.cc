@@ -186,6 +186,14 @@ Napi::Value IfNameToIndex(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), if_nametoindex(name.c_str()));
 }
 
+// vmlinuxBtfId(tracepointName) -> BTF id of `btf_trace_<name>` in the kernel's BTF (> 0), or a
+// negative errno: -ENOENT when the kernel has no such tracepoint, other errors when it has no BTF.
+Napi::Value VmlinuxTracepointBtfId(const Napi::CallbackInfo& info) {
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  ClearLibbpfLog();
+  return Napi::Number::New(info.Env(), libbpf_find_vmlinux_btf_id(name.c_str(), BPF_TRACE_RAW_TP));
+}
+
 Napi::Value LibbpfLog(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), LibbpfLogTail()); }
 
 }  // namespace
@@ -203,6 +211,7 @@ void InitOps(Napi::Env env, Napi::Object exports) {
   exports.Set("clockOffsetNs", Napi::Function::New<ClockOffsetNs>(env, "clockOffsetNs"));
   exports.Set("monotonicNs", Napi::Function::New<MonotonicNs>(env, "monotonicNs"));
   exports.Set("ifNameToIndex", Napi::Function::New<IfNameToIndex>(env, "ifNameToIndex"));
+  exports.Set("vmlinuxTracepointBtfId", Napi::Function::New<VmlinuxTracepointBtfId>(env, "vmlinuxTracepointBtfId"));
   exports.Set("libbpfLog", Napi::Function::New<LibbpfLog>(env, "libbpfLog"));
 }
 

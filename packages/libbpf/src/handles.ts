@@ -1,6 +1,6 @@
 // Registry of open native handles, so tests (and shutdown code) can prove nothing leaked.
 
-export type HandleKind = 'object' | 'tc-link' | 'ring-reader';
+export type HandleKind = 'object' | 'tc-link' | 'trace-link' | 'ring-reader';
 
 export interface TrackedHandle {
   readonly kind: HandleKind;
@@ -17,7 +17,7 @@ export function untrack(h: TrackedHandle): void {
   open.delete(h);
 }
 
-/** Number of BpfObjects, TcLinks and RingReaders not yet closed/detached. */
+/** Number of BpfObjects, TcLinks, TraceLinks and RingReaders not yet closed/detached. */
 export function openHandleCount(): number {
   return open.size;
 }

@@ -13,3 +13,5 @@ export * from './capture-abi.js';
 export { readCaptureCounters, type CaptureCounters } from './capture-counters.js';
 export * from './flow-abi.js';
 export { FlowTableSweeper, type FlowTableSweeperOptions, type FlowTableStats } from './flow-table.js';
+export { TraceLink, kernelHasTracepoint } from './trace.js';
+export * from './tcp-events-abi.js';

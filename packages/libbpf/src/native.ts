@@ -25,6 +25,10 @@ export interface NativeObjectHandle {
   map(name: string): NativeMapInfo | null;
   program(name: string): number | null;
   names(): { maps: string[]; programs: string[] };
+  /** attaches a tracing program by its section; returns a link id owned by the object */
+  attach(progName: string): number;
+  /** destroys a link; false when it was already gone */
+  detach(linkId: number): boolean;
 }
 
 export interface NativeRingStats {
@@ -43,7 +47,7 @@ export interface NativeRingReaderHandle {
 }
 
 export interface NativeAddon {
-  NativeObject: new (path: string, maxEntries?: Record<string, number>) => NativeObjectHandle;
+  NativeObject: new (path: string, maxEntries?: Record<string, number>, skipPrograms?: string[]) => NativeObjectHandle;
   RingReader: new (
     mapFd: number,
     onBatch: (batch: Buffer, count: number) => void,
@@ -62,6 +66,7 @@ export interface NativeAddon {
   clockOffsetNs(): bigint;
   monotonicNs(): bigint;
   ifNameToIndex(name: string): number;
+  vmlinuxTracepointBtfId(tracepoint: string): number;
   libbpfLog(): string;
 }
 

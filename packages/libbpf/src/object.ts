@@ -5,6 +5,7 @@ import { BpfMap, MapType } from './map.js';
 import { native, type NativeObjectHandle } from './native.js';
 import { RingReader, type BatchHandler, type RingReaderOptions } from './ring.js';
 import { attachTcFilter, TcLink, type TcFilterId, type TcHook } from './tc.js';
+import { TraceLink } from './trace.js';
 
 const BUILD_HINT = 'run the build: `bash packages/libbpf/build.sh`';
 
@@ -23,7 +24,7 @@ export class BpfObject {
   readonly path: string;
   private handle: NativeObjectHandle | null;
   private readonly maps = new Map<string, BpfMap>();
-  private readonly links = new Set<TcLink>();
+  private readonly links = new Set<TcLink | TraceLink>();
   private readonly readers = new Set<RingReader>();
 
   private constructor(path: string, handle: NativeObjectHandle) {
@@ -34,9 +35,10 @@ export class BpfObject {
 
   /**
    * Opens and loads (verifies) the object. Needs root. `maxEntries` resizes maps before load
-   * (e.g. `{ flows: 262144 }`); an unknown map name fails with ENOENT.
+   * (e.g. `{ flows: 262144 }`); an unknown map name fails with ENOENT. `skipPrograms` are left
+   * unloaded (e.g. tracing programs whose tracepoint this kernel lacks); they cannot be attached.
    */
-  static open(path: string, options: { maxEntries?: Record<string, number> } = {}): BpfObject {
+  static open(path: string, options: { maxEntries?: Record<string, number>; skipPrograms?: readonly string[] } = {}): BpfObject {
     if (!existsSync(path)) throw new BpfError('ENOENT', `BPF object ${path} not found: ${BUILD_HINT}`);
     for (const [name, n] of Object.entries(options.maxEntries ?? {})) {
       if (!Number.isInteger(n) || n < 1 || n > 0x7fffffff) throw new BpfError('EINVAL', `max_entries of map ${name} must be 1..2^31-1, got ${n}`);
@@ -44,7 +46,7 @@ export class BpfObject {
     const addon = native();
     let handle: NativeObjectHandle;
     try {
-      handle = new addon.NativeObject(path, options.maxEntries ?? {});
+      handle = new addon.NativeObject(path, options.maxEntries ?? {}, [...(options.skipPrograms ?? [])]);
     } catch (err) {
       throw openError(err, path);
     }
@@ -87,6 +89,23 @@ export class BpfObject {
     }
     const { progId, ...id } = attachTcFilter(fd, progName, ifindex, hook, opts);
     const link = new TcLink(ifindex, hook, id, progId, (l) => this.links.delete(l));
+    this.links.add(link);
+    return link;
+  }
+
+  /**
+   * Attaches a tracing program (tp_btf/…) where its section says. The link belongs to this
+   * object: TraceLink.detach() or close() destroys it.
+   */
+  attachTracing(progName: string): TraceLink {
+    const h = this.live();
+    let id: number;
+    try {
+      id = h.attach(progName);
+    } catch (err) {
+      throw fromNative(err, `attaching ${progName} of ${this.path}`);
+    }
+    const link = new TraceLink(progName, () => h.detach(id), (l) => this.links.delete(l));
     this.links.add(link);
     return link;
   }

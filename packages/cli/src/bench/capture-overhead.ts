@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { StackEndpoints } from '@clovisor/stack';
+import { freePort } from '@clovisor/stack/testing';
 import { Lab, type Pod } from '../lab/pods.js';
 import { startClovisor } from '../lab/pipeline-process.js';
 import { isolatedTopics } from '../lab/isolated-topics.js';
@@ -49,7 +50,8 @@ export async function benchCaptureOverhead(stack: StackEndpoints, seconds: numbe
     for (let round = 0; round < rounds; round++) {
       untraced.push(await load(front, back, seconds));
       for (const [command, results] of [['capture', captureOnly], ['run', fullPipeline]] as const) {
-        const pipeline = await startClovisor([command, ...interfaces], env);
+        // metrics on as in production, on a port of its own (another agent may hold the default)
+        const pipeline = await startClovisor([command, ...interfaces, '--metrics-port', String(await freePort())], env);
         results.push(await load(front, back, seconds));
         await pipeline.stop();
       }

@@ -1,12 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { describeGoal } from './goals.js';
 
 export type BenchResults = Record<string, { value: number; unit: string }>;
 
 export function printTable(results: BenchResults): string {
   const width = Math.max(...Object.keys(results).map((k) => k.length));
   return Object.entries(results)
-    .map(([name, { value, unit }]) => `${name.padEnd(width)}  ${formatValue(value).padStart(12)}  ${unit}`)
+    .map(([name, { value, unit }]) => `${name.padEnd(width)}  ${formatValue(value).padStart(12)}  ${unit}  ${describeGoal(name, value)}`.trimEnd())
     .join('\n');
 }
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger, RecordProducer } from '@clovisor/core';
-import { CaptureStage, KubernetesCapture } from '@clovisor/capture';
+import type { CaptureStage, KubernetesCapture } from '@clovisor/capture';
 import type { RunConfig } from '../config.js';
 
 // The capture part of `clovisor capture|run`: static (--interface/--port) or Kubernetes
@@ -24,8 +24,13 @@ export function checkCaptureSources(config: RunConfig): string | null {
   return null;
 }
 
-export function buildCapture(producer: RecordProducer, config: RunConfig, log: Logger): CaptureComponent {
-  if (!config.kubernetes) return new CaptureStage(producer, config, log);
+/** Loads only what the mode needs: the Kubernetes client costs tens of MB an agent without --kubernetes should not pay. */
+export async function buildCapture(producer: RecordProducer, config: RunConfig, log: Logger): Promise<CaptureComponent> {
+  if (!config.kubernetes) {
+    const { CaptureStage } = await import('@clovisor/capture/stage');
+    return new CaptureStage(producer, config, log);
+  }
+  const { CaptureStage, KubernetesCapture } = await import('@clovisor/capture');
   // one record per node name: two agents on one host with the same state dir refuse to start
   const stateFile = join(config.stateDir, `capture-${config.node.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
   const stage = new CaptureStage(producer, { ...config, interfaces: [], ports: [], stateFile }, log);
@@ -38,7 +43,7 @@ export function buildCapture(producer: RecordProducer, config: RunConfig, log: L
  * --kubernetes capture), else the default. Logs which one and why.
  */
 export function chooseOtlpEndpoint(config: RunConfig, capture: CaptureComponent | null, log: Logger): string {
-  const suggestion = capture instanceof KubernetesCapture ? capture.otlpSuggestion() : null;
+  const suggestion = capture !== null && 'otlpSuggestion' in capture ? capture.otlpSuggestion() : null;
   if (config.otlpEndpointExplicit) {
     if (suggestion && suggestion.endpoint !== config.otlpEndpoint) log.info('OTLP endpoint from flag/environment; ignoring the one Redis suggests', { otlp: config.otlpEndpoint, redis: suggestion.endpoint, key: suggestion.from });
     return config.otlpEndpoint;

@@ -101,3 +101,26 @@ test('SegmentBatch node-interface fields: optional on write, read back, and defa
   assert.equal(old.segments[0]!.nodeTimestampNs, null);
   assert.equal(old.segments[0]!.timestampNs, batch.segments[0]!.timestampNs);
 });
+
+test('segment batches carry TCP socket events; batches written before them read as having none', async () => {
+  const codec = codecs().segments;
+  const withEvents: SegmentBatch = {
+    ...batch,
+    tcpEvents: [
+      { timestampNs: 1763890000123456000n, kind: 'STATE', fromClient: false, oldState: 'SYN_RECV', newState: 'ESTABLISHED', seq: 0 },
+      { timestampNs: 1763890000223456000n, kind: 'RETRANSMIT', fromClient: false, oldState: null, newState: 'ESTABLISHED', seq: 4294967295 },
+    ],
+  };
+  const back = codec.decode(codec.encode(withEvents));
+  assert.deepEqual(back.tcpEvents!.map((e) => ({ ...e })), withEvents.tcpEvents);
+  // a record without the field is encoded with the default
+  assert.deepEqual(codec.decode(codec.encode(batch)).tcpEvents, []);
+
+  // written by an agent that predates the field (the schema kept in schemas/history)
+  const { readFileSync } = await import('node:fs');
+  const older = JSON.parse(readFileSync(new URL('../../../../schemas/history/segment-batch.v1.1.avsc', import.meta.url), 'utf8')) as avro.Schema;
+  const oldWriter = new RecordCodec<SegmentBatch>(older);
+  const fromOld = codec.decode(oldWriter.encode(batch));
+  assert.deepEqual(fromOld.tcpEvents, []);
+  assert.equal(fromOld.segments[0]!.seq, 4294967295);
+});

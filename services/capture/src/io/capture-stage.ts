@@ -12,9 +12,11 @@ import {
 import { FlowTracker, type MonitoredInterface } from '../core/flow-tracker.js';
 import type { DesiredInterface } from '../core/interface-plan.js';
 import { AttachmentRecord } from './attachment-record.js';
+import { TcpEventJoin, type TcpEventJoinStats } from '../core/tcp-event-join.js';
 import { createCaptureMetrics, type CaptureMetrics, type CaptureMetricsSnapshot } from './metrics.js';
 import { MetricsServer } from './metrics-server.js';
 import { SegmentSender } from './segment-sender.js';
+import { TcpTracer, type TcpTracerStats } from './tcp-tracer.js';
 
 export interface CaptureSettings {
   node: string;
@@ -58,6 +60,8 @@ export const DEFAULT_FLOW_IDLE_TIMEOUT_SECONDS = 120;
 /** Null parts: not started yet (or stopped). */
 export interface CaptureStats extends CaptureMetricsSnapshot {
   kernel: CaptureCounters | null;
+  /** TCP socket events (tp_btf): what is attached, kernel counters, and the join to flows */
+  tcp: (TcpTracerStats & { join: TcpEventJoinStats | null }) | null;
 }
 
 /**
@@ -81,6 +85,9 @@ export class CaptureStage implements Component {
   private sweeper: FlowTableSweeper | null = null;
   private nodeLinks: TcLink[] = [];
   private nodeInterfaces = new Map<number, string>();
+  private tcpTracer: TcpTracer | null = null;
+  private tcpJoin: TcpEventJoin | null = null;
+  private batchesDelivered = 0;
   private sender: SegmentSender | null = null;
   private timer: NodeJS.Timeout | undefined;
   private monitored = new Map<number, MonitoredInterface>();
@@ -204,6 +211,7 @@ export class CaptureStage implements Component {
       await this.stop();
       throw bpfFailure(err);
     }
+    this.startTcpTracing();
     const { failed } = this.applyInterfaces(this.initial);
     if (failed.length > 0) {
       await this.stop();
@@ -253,6 +261,7 @@ export class CaptureStage implements Component {
     }
     for (const name of this.lastFailure.keys()) if (!desired.some((d) => d.name === name)) this.lastFailure.delete(name);
     this.record?.write([...this.attachments.values()].map((a) => ({ name: a.spec.name, ifindex: a.spec.ifindex })));
+    this.tcpTracer?.setPorts([...this.attachments.values()].flatMap((a) => [...a.spec.ports.map((p) => p.port), ...a.spec.egress.map((t) => t.port)]));
     return result;
   }
 
@@ -347,9 +356,18 @@ export class CaptureStage implements Component {
     return changed || podChanged;
   }
 
+  /** Socket state changes and retransmits, joined to the flows; without them when the kernel says no. */
+  private startTcpTracing(): void {
+    const join = new TcpEventJoin(this.tracker!);
+    this.tcpTracer = new TcpTracer(this.log.child('tcp'));
+    this.tcpTracer.start(this.settings.ports.map((r) => r.port), (event) => join.add(event, event.tsNs + this.offsetNs));
+    this.tcpJoin = join;
+  }
+
   stats(): CaptureStats {
     return {
       kernel: this.object ? readCaptureCounters(this.object) : null,
+      tcp: this.tcpTracer ? { ...this.tcpTracer.stats(), join: this.tcpJoin?.stats() ?? null } : null,
       decodeErrors: this.decodeErrors,
       flows: this.tracker?.stats() ?? null,
       flowTable: this.object && this.sweeper ? this.sweeper.stats() : null,
@@ -375,6 +393,9 @@ export class CaptureStage implements Component {
     this.started = false;
     this.record?.remove();
     this.record = null;
+    this.tcpTracer?.close();
+    this.tcpTracer = null;
+    await this.drainRing();
     this.reader?.close();
     this.reader = null;
     this.forgetDetached(Infinity);
@@ -392,7 +413,23 @@ export class CaptureStage implements Component {
     this.metricsServer = null;
   }
 
+  /**
+   * close() discards what is still in the ring or queued for this thread: after the detach no
+   * new packets come, so wait (bounded) until the reader has handed over everything it read.
+   */
+  private async drainRing(): Promise<void> {
+    const deadline = Date.now() + 1000;
+    let lastRecords = -1;
+    while (this.reader && Date.now() < deadline) {
+      const { records, batches } = this.reader.stats();
+      if (records === lastRecords && batches === this.batchesDelivered) return;
+      lastRecords = records;
+      await new Promise((resolve) => setTimeout(resolve, RING_POLL_MS + 20));
+    }
+  }
+
   private onBatch(batch: Buffer): void {
+    this.batchesDelivered += 1;
     const tracker = this.tracker!;
     const out: SegmentBatch[] = [];
     forEachRecord(batch, (record) => {
@@ -418,6 +455,7 @@ export class CaptureStage implements Component {
         this.lastLost = lost;
       }
     }
+    this.tcpJoin?.retry(nowNs);
     this.sender!.enqueue(this.tracker!.flushDue(nowNs));
     try {
       this.sweeper!.tick(); // one bounded batch of the kernel flow table per tick
@@ -457,6 +495,8 @@ const u32Zero = Buffer.alloc(4);
 /** > the ring reader's 100 ms poll: packets of a detached interface still in the ring find their flow */
 const FORGET_GRACE_MS = 300;
 const TICK_MS = 50;
+/** the ring reader thread's poll timeout (packages/libbpf/native/ring_reader.cc kPollTimeoutMs) */
+const RING_POLL_MS = 100;
 
 function bpfFailure(err: unknown): Error {
   if (err instanceof BpfError) {

@@ -25,6 +25,11 @@ function snapshot(scale: number): CaptureMetricsSnapshot {
     interfacesAttached: 3,
     attachFailures: 8,
     configReloads: 4,
+    tcp: {
+      status: { attached: ['inet_sock_set_state', 'tcp_retransmit_skb', 'tcp_send_reset'] },
+      kernel: { emitted: 70n, lost: 1n },
+      join: { attached: 60, unmatched: 8, overflow: 2 },
+    },
   };
 }
 
@@ -90,6 +95,12 @@ test('/metrics serves every clovisor_capture_* metric with HELP, type and the pr
       clovisor_capture_kernel_flow_table_size: [131072, 'gauge'],
       clovisor_capture_node_events_total: [80, 'counter'],
       clovisor_capture_node_events_unmatched_total: [5, 'counter'],
+      clovisor_capture_tcp_events_total: [70, 'counter'],
+      clovisor_capture_tcp_events_lost_total: [1, 'counter'],
+      clovisor_capture_tcp_events_joined_total: [60, 'counter'],
+      'clovisor_capture_tcp_events_unmatched_total{reason="no_flow"}': [8, 'counter'],
+      'clovisor_capture_tcp_events_unmatched_total{reason="overflow"}': [2, 'counter'],
+      clovisor_capture_tcp_tracepoints_attached: [3, 'gauge'],
       'clovisor_capture_kafka_send_duration_seconds_count{result="ok"}': [2, 'histogram'],
       'clovisor_capture_kafka_send_duration_seconds_count{result="error"}': [1, 'histogram'],
       'clovisor_capture_kafka_send_duration_seconds_bucket{le="0.005",result="ok"}': [1, 'histogram'],
@@ -119,8 +130,9 @@ test('/metrics serves every clovisor_capture_* metric with HELP, type and the pr
 });
 
 test('a stage that has not started reports zeros rather than failing', async () => {
-  const metrics = createCaptureMetrics(() => ({ ...snapshot(1), kernel: null, ring: null, flows: null, flowTable: null }), { processMetrics: false });
+  const metrics = createCaptureMetrics(() => ({ ...snapshot(1), kernel: null, ring: null, flows: null, flowTable: null, tcp: null }), { processMetrics: false });
   const { values } = parse(await metrics.render());
+  assert.equal(values.get('clovisor_capture_tcp_tracepoints_attached'), 0);
   assert.equal(values.get('clovisor_capture_kernel_events_total'), 0);
   assert.equal(values.get('clovisor_capture_flows_active'), 0);
   assert.equal(values.get('clovisor_capture_segment_batches_sent_total'), 400);

@@ -19,6 +19,12 @@ export interface CaptureMetricsSnapshot {
   /** attach or map-update failures of an interface (e.g. its veth vanished, a map full) */
   attachFailures?: number;
   configReloads: number;
+  /** TCP socket events (tp_btf); absent or null: not running */
+  tcp?: {
+    status: { attached: readonly string[] };
+    kernel: { emitted: bigint; lost: bigint } | null;
+    join: { attached: number; unmatched: number; overflow: number } | null;
+  } | null;
 }
 
 export interface CaptureMetrics {
@@ -69,6 +75,10 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
     kernelFlowInsertFailures: counter('kernel_flow_insert_failures_total', 'Kernel flow-table inserts the kernel refused (e.g. out of memory).'),
     nodeEvents: counter('node_events_total', 'Packets of traced flows seen on a node interface (--node-interface) and timed.'),
     nodeUnmatched: counter('node_events_unmatched_total', 'Node-interface events that could not be put on a captured segment (flow unknown here, or no matching segment).'),
+    tcpEvents: counter('tcp_events_total', 'TCP socket events (state changes, retransmits, resets) the tp_btf programs emitted.'),
+    tcpLost: counter('tcp_events_lost_total', 'TCP socket events lost because their ring buffer was full.'),
+    tcpJoined: counter('tcp_events_joined_total', 'TCP socket events put on the flow of their connection.'),
+    tcpUnmatched: counter('tcp_events_unmatched_total', 'TCP socket events that matched no flow: reason="no_flow" (no traced pod owns the socket, waited 1 s) or "overflow" (too many waiting).', ['reason']),
   };
   const kernelFlowsLive = gauge('kernel_flows_live', 'Entries in the kernel flow table, as counted by the latest complete sweep pass.');
   const kernelFlowTableSize = gauge('kernel_flow_table_size', 'Capacity of the kernel flow table (--flow-table-size).');
@@ -76,6 +86,7 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
   const queued = gauge('segment_batches_queued', 'Segment batches waiting to be sent to Kafka.');
   const lastSend = gauge('kafka_last_send_duration_seconds', 'Duration of the latest successful Kafka send.');
   const attached = gauge('interfaces_attached', 'Network interfaces the eBPF programs are attached to (ingress and egress).');
+  const tcpTracepoints = gauge('tcp_tracepoints_attached', 'TCP tracepoints attached (of 4: inet_sock_set_state, tcp_retransmit_skb, tcp_send_reset, tcp_receive_reset); 0 = this kernel has no BTF or refused them.');
   const sendDuration = new Histogram({
     name: 'clovisor_capture_kafka_send_duration_seconds',
     help: 'Duration of Kafka sends of segment batches, result="ok" or "error".',
@@ -127,6 +138,13 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
     queued.set(s.sender.queued);
     lastSend.set(s.sender.lastSendLatencyMs / 1000);
     attached.set(s.interfacesAttached);
+    set(c.tcpEvents!, s.tcp?.kernel?.emitted ?? 0);
+    set(c.tcpLost!, s.tcp?.kernel?.lost ?? 0);
+    set(c.tcpJoined!, s.tcp?.join?.attached ?? 0);
+    c.tcpUnmatched!.reset();
+    set(c.tcpUnmatched!, s.tcp?.join?.unmatched ?? 0, { reason: 'no_flow' });
+    set(c.tcpUnmatched!, s.tcp?.join?.overflow ?? 0, { reason: 'overflow' });
+    tcpTracepoints.set(s.tcp?.status.attached.length ?? 0);
   };
 
   return {

@@ -1,0 +1,21 @@
+// Goals the issues set for benchmark figures; printed next to the figure with whether it is met.
+// Issue 3 §8: traced/untraced throughput through a veth, and the capture agent's memory.
+
+export interface Goal {
+  atLeast?: number;
+  atMost?: number;
+}
+
+export const GOALS: Record<string, Goal> = {
+  http_veth_capture_only_to_untraced_ratio: { atLeast: 0.98 },
+  capture_rss_100k_flows_mb: { atMost: 150 },
+};
+
+/** "goal ≥ 0.98: met" / "goal ≤ 150: NOT met", or '' for a figure without a goal. */
+export function describeGoal(name: string, value: number): string {
+  const g = GOALS[name];
+  if (g === undefined) return '';
+  const met = (g.atLeast === undefined || value >= g.atLeast) && (g.atMost === undefined || value <= g.atMost);
+  const bound = g.atLeast !== undefined ? `≥ ${g.atLeast}` : `≤ ${g.atMost}`;
+  return `goal ${bound}: ${met ? 'met' : 'NOT met'}`;
+}
