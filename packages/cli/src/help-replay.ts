@@ -52,3 +52,36 @@ is not ISO 8601, an id already used); 1 Kafka or the OTLP endpoint unavailable.
 Examples:
   clovisor replay --start 2026-11-23T13:00:00Z --end 2026-11-23T13:05:00Z --id incident-42
   clovisor replay --partition 0 --start 1200 --end 1800 --otlp-endpoint http://jaeger:4318`;
+
+
+export const TOPICS_HELP = `Usage: clovisor topics create [--topic <name> ...] [--partitions <n>] [--retention <duration>]
+                              [--compression gzip|snappy|lz4|zstd|none] [--replication-factor <n>]
+       clovisor topics describe [--topic <name> ...] [--json]
+
+create   creates Clovisor's topics that are missing, each with its own defaults; an existing
+         topic is left exactly as it is (said so). Flags override the defaults for every
+         topic selected.
+describe prints, per topic: partitions with leader, replicas and in-sync replicas, offsets
+         and high-water marks, records held, and retention.ms, compression.type,
+         cleanup.policy, max.message.bytes (--json: the same as JSON, plus more configs).
+
+  --topic <name>            segments, int, transactions, spans, deadletter, or the full name
+                            (clovisor.spans.v1 ...); repeatable; default all five.
+                            Names get CLOVISOR_TOPIC_SUFFIX like everywhere else.
+  --partitions <n>          default CLOVISOR_PARTITIONS or 3
+  --retention <duration>    e.g. 12h, 3d, 2w, 30m, forever
+  --compression <codec>     the broker stores batches in this codec. Clovisor's stages read with
+                            KafkaJS, which decodes gzip only: lz4, snappy and zstd are refused on
+                            segments, int, transactions and spans (fine on deadletter)
+  --replication-factor <n>  default the broker's default.replication.factor
+  --brokers <host:port,...> CLOVISOR_BROKERS, default 127.0.0.1:9092
+
+Defaults (why: docs/topics.md):
+  topic                      retention  compression  cleanup
+  clovisor.segments.v1       3d         producer     delete   (as sent: uncompressed today)
+  clovisor.int.v1            1d         producer     delete
+  clovisor.transactions.v1   7d         gzip         delete
+  clovisor.spans.v1          7d         gzip         delete
+  clovisor.deadletter.v1     14d        gzip         delete
+
+Exit status: 0 done; 2 bad flags or a setting the broker refuses; 1 Kafka unavailable.`;
