@@ -1,7 +1,7 @@
 // The decode and correlate stages' cores, driven in process over replayed records: the same
 // FlowDecoder (or the --plugin that claims a flow, routed as DecoderStage routes), the same
-// Avro encoding and keys, the same Correlator fed the transactions as the correlator stage
-// would read them back (encoded, then decoded). Everything the live stages take from the wall
+// Avro encoding and keys, the same Correlator fed the decoder's transactions directly (the
+// e2e test checks its spans equal the live stages', which read them back from Kafka). Everything the live stages take from the wall
 // clock comes from the records here, so the same range gives the same records every time:
 // idle flows are flushed by capture time (the newest segment seen), SERVER spans waiting for
 // their CLIENT capture are released by the correlator's capture clock or at the end (its
@@ -86,11 +86,11 @@ export class ReplayPipeline {
     } catch (err) {
       failure = err;
     }
-    const records = txs.map((tx) => ({ key: transactionKey(tx), value: this.codec.transactions.encode(tx) }));
+    const records = txs.map((tx) => this.encodeTransaction(tx));
     const oversized = records.find((r) => recordBytes(r) > MAX_RECORD_BYTES);
     // as in the live stage: an output Kafka would refuse sends its input to the dead letters
     if (oversized !== undefined) failure ??= new RecordTooLargeError('transactions', recordBytes(oversized));
-    else await this.transactions(records, item.record, recordNs);
+    else await this.transactions(txs, records, item.record, recordNs);
     if (failure !== undefined) await this.dead('decoder', item.record, failure, recordNs);
   }
 
@@ -98,7 +98,7 @@ export class ReplayPipeline {
   async finish(): Promise<void> {
     const txs = this.decoder.flushAll();
     if (this.o.plugins !== null) txs.push(...(await this.o.plugins.flush()));
-    await this.transactions(txs.map((tx) => ({ key: transactionKey(tx), value: this.codec.transactions.encode(tx) })), null, this.clockNs);
+    await this.transactions(txs, null, null, this.clockNs);
     await this.spans(this.correlator.flush());
     await this.sink.flush();
   }
@@ -106,25 +106,31 @@ export class ReplayPipeline {
   private async idleFlush(record: ConsumedRecord): Promise<void> {
     const txs = this.decoder.flushIdle(this.clockNs);
     if (this.o.plugins !== null) txs.push(...(await this.o.plugins.tick(this.clockNs)));
-    await this.transactions(txs.map((tx) => ({ key: transactionKey(tx), value: this.codec.transactions.encode(tx) })), record, this.clockNs);
+    await this.transactions(txs, null, record, this.clockNs);
   }
 
-  /** Written, then correlated as the correlator stage would read them from the topic. */
-  private async transactions(records: OutgoingRecord[], source: ConsumedRecord | null, atNs: bigint): Promise<void> {
-    if (records.length === 0) return;
-    this.counts.transactions += records.length;
-    await this.sink.transactions(records);
-    for (const r of records) {
+  /** Written, and correlated (the e2e test checks the spans equal those of the live stages,
+   * which read the transactions back from their topic). */
+  private async transactions(txs: Transaction[], records: OutgoingRecord[] | null, source: ConsumedRecord | null, atNs: bigint): Promise<void> {
+    if (txs.length === 0) return;
+    this.counts.transactions += txs.length;
+    await this.sink.transactions(records ?? txs.map((tx) => this.encodeTransaction(tx)));
+    for (const tx of txs) {
       let spans: SpanRecord[];
       try {
-        spans = this.correlator.process(this.codec.transactions.decode(r.value));
+        spans = this.correlator.process(tx);
       } catch (err) {
+        const r = this.encodeTransaction(tx);
         const from: ConsumedRecord = source ?? { topic: 'replay', partition: -1, offset: '-1', key: null, value: null, timestampMs: '0' };
         await this.dead('correlator', { ...from, key: Buffer.from(r.key), value: r.value }, err, atNs);
         continue;
       }
       await this.spans(spans);
     }
+  }
+
+  private encodeTransaction(tx: Transaction): OutgoingRecord {
+    return { key: transactionKey(tx), value: this.codec.transactions.encode(tx) };
   }
 
   private async spans(spans: SpanRecord[]): Promise<void> {

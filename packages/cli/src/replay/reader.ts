@@ -42,6 +42,9 @@ export class RangeReader {
   private wake: (() => void) | null = null;
   private failure: unknown = null;
   private started = false;
+  /** times the merge waited for a partition's next fetch */
+  waits = 0;
+  waitedMs = 0;
 
   constructor(private readonly kafka: Kafka, private readonly topic: string, ranges: PartitionRange[], private readonly o: RangeReaderOptions) {
     this.maxBuffered = o.maxBuffered ?? 2000;
@@ -85,7 +88,10 @@ export class RangeReader {
         if (next === null || before(q, next)) next = q;
       }
       if (waiting) {
+        this.waits++;
+        const t = performance.now();
         await new Promise<void>((resolve) => { this.wake = resolve; });
+        this.waitedMs += performance.now() - t;
         continue;
       }
       if (next === null) return;

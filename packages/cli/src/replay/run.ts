@@ -77,14 +77,17 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
       const decode = codecs().segments;
       reader = new RangeReader(kafka, o.from, ranges, { groupId: `clovisor-replay-${o.id}-${randomBytes(4).toString('hex')}`, decode: (v) => decode.decode(v) });
       await reader.start();
+      log.debug('reading', { afterMs: Math.round(performance.now() - began) });
       for await (const item of reader.records()) {
         await pipeline.push(item);
         progress?.update(pipeline.counts.records);
         if (o.signal?.aborted === true) { interrupted = true; break; }
       }
     }
+    log.debug('read', { afterMs: Math.round(performance.now() - began), records: pipeline.counts.records, fetchWaits: reader?.waits, fetchWaitMs: Math.round(reader?.waitedMs ?? 0) });
     await pipeline.finish();
     progress?.end();
+    log.debug('written', { afterMs: Math.round(performance.now() - began) });
     return {
       id: o.id, from: o.from, ranges, topics, otlpTarget: pusher?.target ?? null,
       counts: pipeline.counts, durationMs: performance.now() - began, interrupted,

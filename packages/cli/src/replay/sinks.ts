@@ -17,19 +17,32 @@ export interface ReplayTopics {
 /** Records buffered before a send: few enough to stay bounded, enough for large requests. */
 const MAX_BUFFERED = 2000;
 
+/** One topic's records: sent in order, one send in flight while the next buffer fills. */
 class TopicBuffer {
   private records: OutgoingRecord[] = [];
+  private inFlight: Promise<void> = Promise.resolve();
   constructor(private readonly producer: RecordProducer, private readonly topic: string) {}
 
   async add(records: OutgoingRecord[]): Promise<void> {
     for (const r of records) this.records.push(r);
-    if (this.records.length >= MAX_BUFFERED) await this.flush();
+    if (this.records.length >= MAX_BUFFERED) {
+      await this.inFlight; // bounded: one send in flight, one buffer filling
+      this.sendBuffered();
+    }
   }
 
   async flush(): Promise<void> {
+    await this.inFlight;
+    this.sendBuffered();
+    await this.inFlight;
+  }
+
+  private sendBuffered(): void {
     const records = this.records;
     this.records = [];
-    await this.producer.send(this.topic, records);
+    this.inFlight = this.producer.send(this.topic, records);
+    // a failure surfaces at the next add() or flush(), not as an unhandled rejection meanwhile
+    this.inFlight.catch(() => undefined);
   }
 }
 
