@@ -38,7 +38,7 @@ export async function benchReplaySpeed(stack: StackEndpoints, seconds: number, r
 
     const result = await runReplay({
       brokers: stack.brokers.split(','), from: `clovisor.segments.v1${topics.suffix}`, start: null, end: null, partitions: [], id,
-      plugins: [], legacyTags: false, otlp: null, progress: null, log: createLogger('bench-replay', () => undefined),
+      plugins: [], legacyTags: false, otlp: null, progress: null, log: createLogger('bench-replay', (line) => { if (process.env['CLOVISOR_BENCH_VERBOSE']) process.stderr.write(line + '\n'); }),
     });
     const c = result.counts;
     const replaySeconds = result.durationMs / 1000;

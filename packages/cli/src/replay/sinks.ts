@@ -14,8 +14,8 @@ export interface ReplayTopics {
   deadletter: string;
 }
 
-/** Records buffered before a send: few enough to stay bounded, enough for large requests. */
-const MAX_BUFFERED = 2000;
+/** Records buffered before a send: small sends start early and overlap the decoding. */
+const MAX_BUFFERED = 500;
 
 /** One topic's records: sent in order, one send in flight while the next buffer fills. */
 class TopicBuffer {
