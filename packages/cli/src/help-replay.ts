@@ -76,7 +76,7 @@ describe prints, per topic: partitions with leader, replicas and in-sync replica
   --replication-factor <n>  default the broker's default.replication.factor
   --brokers <host:port,...> CLOVISOR_BROKERS, default 127.0.0.1:9092
 
-Defaults (why: docs/topics.md):
+Defaults (why: docs/topic-admin.md):
   topic                      retention  compression  cleanup
   clovisor.segments.v1       3d         producer     delete   (as sent: uncompressed today)
   clovisor.int.v1            1d         producer     delete

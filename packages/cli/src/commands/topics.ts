@@ -1,5 +1,5 @@
 // `clovisor topics create|describe`: Clovisor's topics with per-topic partitions, retention and
-// compression (defaults in topics/settings.ts, docs/topics.md), and what the brokers hold.
+// compression (defaults in topics/settings.ts, docs/topic-admin.md), and what the brokers hold.
 import { resolveRunConfig } from '../config.js';
 import { parseFlags, UsageError } from '../flags.js';
 import { HELP } from '../help.js';

@@ -28,7 +28,7 @@ export interface TopicSettings {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** Why each default is what it is: docs/topics.md, "Creating the topics". */
+/** Why each default is what it is: docs/topic-admin.md. */
 export const DEFAULTS: Record<TopicKind, { retentionMs: number; compression: Compression }> = {
   // raw payloads: the biggest topic by far; three days to replay or export an incident
   segments: { retentionMs: 3 * DAY, compression: 'producer' },
