@@ -16,7 +16,7 @@ export interface ReplayRecord {
   /** the decoded batch, or null with the decoding error */
   batch: SegmentBatch | null;
   error: unknown;
-  /** merge order and the replay's clock: capture time of the batch's first segment */
+  /** merge order and the replay's clock: capture time of the batch's first segment (-1: not decoded yet) */
   orderNs: bigint;
 }
 
@@ -31,7 +31,7 @@ interface PartitionQueue {
 export interface RangeReaderOptions {
   groupId: string;
   decode: (value: Buffer | null) => SegmentBatch;
-  /** records buffered per partition before it is paused; default 2000 */
+  /** records buffered per partition before it is paused; default 500 */
   maxBuffered?: number;
 }
 
@@ -47,7 +47,7 @@ export class RangeReader {
   waitedMs = 0;
 
   constructor(private readonly kafka: Kafka, private readonly topic: string, ranges: PartitionRange[], private readonly o: RangeReaderOptions) {
-    this.maxBuffered = o.maxBuffered ?? 2000;
+    this.maxBuffered = o.maxBuffered ?? 500;
     for (const range of ranges) {
       this.queues.set(range.partition, { range, items: [], head: 0, done: range.start >= range.end, paused: false });
     }
@@ -85,6 +85,7 @@ export class RangeReader {
           if (!q.done) waiting = true;
           continue;
         }
+        this.decodeHead(q);
         if (next === null || before(q, next)) next = q;
       }
       if (waiting) {
@@ -142,16 +143,7 @@ export class RangeReader {
       if (offset < q.range.start) continue;
       if (offset >= q.range.end) { q.done = true; break; }
       const record: ConsumedRecord = { topic: this.topic, partition, offset: m.offset, key: m.key, value: m.value, timestampMs: m.timestamp };
-      let batch: SegmentBatch | null = null;
-      let error: unknown = null;
-      try {
-        batch = this.o.decode(m.value);
-      } catch (err) {
-        error = err;
-      }
-      const first = batch?.segments[0];
-      const orderNs = first !== undefined ? first.timestampNs : BigInt(m.timestamp) * 1_000_000n;
-      q.items.push({ record, batch, error, orderNs });
+      q.items.push({ record, batch: null, error: null, orderNs: -1n });
     }
     if (BigInt(lastOffset) >= q.range.end - 1n) q.done = true;
     if (q.done || q.items.length - q.head >= this.maxBuffered) {
@@ -159,6 +151,19 @@ export class RangeReader {
       this.consumer.pause([{ topic: this.topic, partitions: [partition] }]);
     }
     this.notify();
+  }
+
+  /** Records are decoded only once they head their partition: few decoded batches live at once. */
+  private decodeHead(q: PartitionQueue): void {
+    const item = q.items[q.head]!;
+    if (item.orderNs >= 0n) return;
+    try {
+      item.batch = this.o.decode(item.record.value);
+    } catch (err) {
+      item.error = err;
+    }
+    const first = item.batch?.segments[0];
+    item.orderNs = first !== undefined ? first.timestampNs : BigInt(item.record.timestampMs) * 1_000_000n;
   }
 
   private fail(err: unknown): void {

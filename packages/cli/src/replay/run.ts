@@ -72,6 +72,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     const total = totalRecords(ranges);
     const progress = o.progress === null ? null : new Progress(total, o.progress);
     const began = performance.now();
+    const cpu = process.cpuUsage();
     let interrupted = false;
     if (total > 0) {
       const decode = codecs().segments;
@@ -87,7 +88,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     log.debug('read', { afterMs: Math.round(performance.now() - began), records: pipeline.counts.records, fetchWaits: reader?.waits, fetchWaitMs: Math.round(reader?.waitedMs ?? 0) });
     await pipeline.finish();
     progress?.end();
-    log.debug('written', { afterMs: Math.round(performance.now() - began) });
+    const used = process.cpuUsage(cpu);
+    log.debug('written', { afterMs: Math.round(performance.now() - began), cpuMs: Math.round((used.user + used.system) / 1000) });
     return {
       id: o.id, from: o.from, ranges, topics, otlpTarget: pusher?.target ?? null,
       counts: pipeline.counts, durationMs: performance.now() - began, interrupted,
