@@ -1,8 +1,9 @@
 // `clovisor replay`: re-decode a range of captured segments with today's decoder and
 // correlator, into topics of its own (<topic>.replay-<id>) or straight to an OTLP endpoint.
-import { Topics, type Logger } from '@clovisor/core';
+import { Topics, UnavailableError, type Logger } from '@clovisor/core';
 import { resolveRunConfig, type RunFlags } from '../config.js';
 import { parseFlags, UsageError } from '../flags.js';
+import { endpointAccepts } from '../otlp-probe.js';
 import { formatSeconds } from '../replay/progress.js';
 import { checkOrder, parseBound } from '../replay/range.js';
 import { runReplay, type ReplayResult } from '../replay/run.js';
@@ -45,6 +46,10 @@ export async function replayCommand(args: string[], log?: Logger): Promise<numbe
   checkOrder(start, end);
   const config = resolveRunConfig({ brokers: flags.brokers, plugin: flags.plugin, 'otlp-endpoint': flags['otlp-endpoint'], 'otlp-protocol': flags['otlp-protocol'], 'legacy-tags': flags['legacy-tags'] }, process.env);
   const otlp = flags['otlp-endpoint'] === undefined ? null : { protocol: config.otlpProtocol, endpoint: config.otlpEndpoint };
+  // before reading anything: a replay that cannot deliver its spans should say so at once
+  if (otlp !== null && !(await endpointAccepts(otlp.endpoint))) {
+    throw new UnavailableError('OTLP_UNREACHABLE', `--otlp-endpoint ${otlp.endpoint}: nothing accepts connections there (start Jaeger with \`clovisor stack up\`)`);
+  }
 
   const stopping = new AbortController();
   const onSignal = (): void => {

@@ -15,6 +15,7 @@ import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
 import { CLOVISOR_BIN, startClovisor } from '../lab/pipeline-process.js';
 import { readTopic, type StoredRecord } from '../lab/read-topic.js';
 import { waitForTrace, serviceOf } from '../lab/jaeger-query.js';
+import { freePort } from '@clovisor/stack/testing';
 
 const FIXTURES = fileURLToPath(new URL('../../../../services/decoder/test-fixtures/', import.meta.url));
 const MEMCACHED = fileURLToPath(new URL('../../../../examples/plugins/memcached-text/', import.meta.url));
@@ -240,7 +241,8 @@ test('--plugin: the flows a plugin claims are decoded by it', async () => {
   for (const c of ['set', 'get', 'delete']) assert.ok(commands.includes(c), `${c} in ${commands.join(',')}`);
 });
 
-test('bad input: one clear line, exit 2', () => {
+test('bad input: one clear line, exit 2', async () => {
+  const deadPort = await freePort();
   const cases: Array<[string[], RegExp]> = [
     [['--from', `no.such.topic${topics.suffix}`], /--from no\.such\.topic.*: no such topic/],
     [['--from', segmentsTopic, '--start', '9', '--end', '3'], /--start is after --end/],
@@ -258,6 +260,11 @@ test('bad input: one clear line, exit 2', () => {
     assert.equal(lines.length, 1, `${args.join(' ')}: one line, got:\n${res.stderr}`);
     assert.match(lines[0]!, pattern);
   }
+  // an OTLP endpoint nobody listens on: said at once, before anything is read (exit 1)
+  const down = clovisor(['replay', '--from', segmentsTopic, '--id', 'down', '--otlp-endpoint', `http://127.0.0.1:${deadPort}`]);
+  assert.equal(down.code, 1, down.stderr);
+  assert.match(down.stderr.trim(), /^clovisor: --otlp-endpoint http:\/\/127\.0\.0\.1:\d+: nothing accepts connections there/);
+  assert.equal(down.stderr.trim().split('\n').length, 1, down.stderr);
   const help = clovisor(['replay', '--help']);
   assert.equal(help.code, 0);
   for (const flag of ['--from', '--start', '--end', '--partition', '--id', '--plugin', '--otlp-endpoint', 'replay-<id>']) assert.ok(help.stdout.includes(flag), flag);
