@@ -85,5 +85,8 @@ export function summary(r: ReplayResult): string {
     `  ${c.deadLetters} dead letters -> ${r.topics.deadletter}`,
     `  ${formatSeconds(seconds)}, ${Math.round(rate)} records/s; captured over ${formatSeconds(captured)}${captured > 0 && seconds > 0 ? `: ${(captured / seconds).toFixed(1)}x faster than capture` : ''}`,
   ];
+  if (c.records > 0 && c.deadLetters >= c.records && c.segments === 0) {
+    lines.push(`  no record decoded as captured segments: is ${r.from} a segments topic (clovisor.segments.v1)?`);
+  }
   return lines.join('\n');
 }

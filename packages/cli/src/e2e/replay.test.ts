@@ -241,7 +241,7 @@ test('--plugin: the flows a plugin claims are decoded by it', async () => {
   for (const c of ['set', 'get', 'delete']) assert.ok(commands.includes(c), `${c} in ${commands.join(',')}`);
 });
 
-test('bad input: one clear line, exit 2', async () => {
+test('bad input: one clear line, exit 2 (1 for an unreachable endpoint); a topic of other records is said so', async () => {
   const deadPort = await freePort();
   const cases: Array<[string[], RegExp]> = [
     [['--from', `no.such.topic${topics.suffix}`], /--from no\.such\.topic.*: no such topic/],
@@ -260,6 +260,11 @@ test('bad input: one clear line, exit 2', async () => {
     assert.equal(lines.length, 1, `${args.join(' ')}: one line, got:\n${res.stderr}`);
     assert.match(lines[0]!, pattern);
   }
+  // a topic of other records: each one is a dead letter, and the summary says what is wrong
+  const wrong = clovisor(['replay', '--from', out('transactions', 'one'), '--id', 'wrong']);
+  assert.equal(wrong.code, 0, wrong.stderr);
+  assert.match(wrong.stdout, new RegExp(`: (\\d+) records \\(0 segments\\)[^]*\\n {2}\\1 dead letters`));
+  assert.match(wrong.stdout, /no record decoded as captured segments: is clovisor\.transactions\.v1.* a segments topic/);
   // an OTLP endpoint nobody listens on: said at once, before anything is read (exit 1)
   const down = clovisor(['replay', '--from', segmentsTopic, '--id', 'down', '--otlp-endpoint', `http://127.0.0.1:${deadPort}`]);
   assert.equal(down.code, 1, down.stderr);
