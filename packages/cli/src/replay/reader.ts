@@ -22,6 +22,9 @@ export interface ReplayRecord {
 
 interface PartitionQueue {
   range: PartitionRange;
+  /** the next offset to take: a fetch again from an earlier offset (KafkaJS restarting the
+   * consumer, a rebalance) cannot hand a record out twice */
+  next: bigint;
   items: ReplayRecord[];
   head: number;
   done: boolean;
@@ -46,10 +49,11 @@ export class RangeReader {
   waits = 0;
   waitedMs = 0;
 
-  constructor(private readonly kafka: Kafka, private readonly topic: string, ranges: PartitionRange[], private readonly o: RangeReaderOptions) {
+  /** partitions: every partition of the topic (those not read are paused) */
+  constructor(private readonly kafka: Kafka, private readonly topic: string, private readonly partitions: number[], ranges: PartitionRange[], private readonly o: RangeReaderOptions) {
     this.maxBuffered = o.maxBuffered ?? 500;
     for (const range of ranges) {
-      this.queues.set(range.partition, { range, items: [], head: 0, done: range.start >= range.end, paused: false });
+      this.queues.set(range.partition, { range, next: range.start, items: [], head: 0, done: range.start >= range.end, paused: false });
     }
     // a short fetch wait: the range is already written, and stopping waits for the fetch in flight
     this.consumer = kafka.consumer({ groupId: o.groupId, allowAutoTopicCreation: false, sessionTimeout: 30000, heartbeatInterval: 3000, maxWaitTimeInMs: 200 });
@@ -65,8 +69,7 @@ export class RangeReader {
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await this.consumer.run({ autoCommit: false, eachBatch: async ({ batch }) => this.take(batch.partition, batch.messages, batch.lastOffset()) });
     const idle: number[] = [];
-    const all = await this.partitionsOfTopic();
-    for (const p of all) {
+    for (const p of this.partitions) {
       const q = this.queues.get(p);
       if (q === undefined || q.done) idle.push(p);
       else this.consumer.seek({ topic: this.topic, partition: p, offset: q.range.start.toString() });
@@ -125,23 +128,14 @@ export class RangeReader {
     }
   }
 
-  private async partitionsOfTopic(): Promise<number[]> {
-    const admin = this.kafka.admin();
-    try {
-      await admin.connect();
-      return (await admin.fetchTopicOffsets(this.topic)).map((o) => o.partition);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-  }
-
   private take(partition: number, messages: Array<{ offset: string; key: Buffer | null; value: Buffer | null; timestamp: string }>, lastOffset: string): void {
     const q = this.queues.get(partition);
     if (q === undefined || q.done) return;
     for (const m of messages) {
       const offset = BigInt(m.offset);
-      if (offset < q.range.start) continue;
+      if (offset < q.next) continue;
       if (offset >= q.range.end) { q.done = true; break; }
+      q.next = offset + 1n;
       const record: ConsumedRecord = { topic: this.topic, partition, offset: m.offset, key: m.key, value: m.value, timestampMs: m.timestamp };
       q.items.push({ record, batch: null, error: null, orderNs: -1n });
     }

@@ -54,11 +54,11 @@ export function replayTopics(id: string): ReplayTopics {
 
 export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   const log = o.log ?? createLogger('clovisor-replay');
-  const { ranges, partitionCount } = await plan(o);
+  const { ranges, partitionIds } = await plan(o);
   const topics = replayTopics(o.id);
   const kafka = createKafka(o.brokers, 'clovisor-replay', log);
   const outputs = o.otlp === null ? [topics.transactions, topics.spans, topics.deadletter] : [topics.deadletter];
-  await ensureTopics(kafka, outputs.map((topic) => ({ topic, numPartitions: partitionCount })));
+  await ensureTopics(kafka, outputs.map((topic) => ({ topic, numPartitions: partitionIds.length })));
 
   const plugins = o.plugins.length > 0 ? await loadPlugins(o.plugins, log) : null;
   const producer = new RecordProducer(kafka, log.child('producer'));
@@ -76,7 +76,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     let interrupted = false;
     if (total > 0) {
       const decode = codecs().segments;
-      reader = new RangeReader(kafka, o.from, ranges, { groupId: `clovisor-replay-${o.id}-${randomBytes(4).toString('hex')}`, decode: (v) => decode.decode(v) });
+      reader = new RangeReader(kafka, o.from, partitionIds, ranges, { groupId: `clovisor-replay-${o.id}-${randomBytes(4).toString('hex')}`, decode: (v) => decode.decode(v) });
       await reader.start();
       log.debug('reading', { afterMs: Math.round(performance.now() - began) });
       for await (const item of reader.records()) {
@@ -103,7 +103,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
 }
 
 /** The offsets to read, or a one-line usage error: unknown topic or partition, id already used. */
-async function plan(o: ReplayOptions): Promise<{ ranges: PartitionRange[]; partitionCount: number }> {
+async function plan(o: ReplayOptions): Promise<{ ranges: PartitionRange[]; partitionIds: number[] }> {
   // A quiet client: an unreachable Kafka is one line, not KafkaJS's retry chatter.
   const admin = new Kafka({ clientId: 'clovisor-replay', brokers: o.brokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 2 } }).admin();
   try {
@@ -119,7 +119,7 @@ async function plan(o: ReplayOptions): Promise<{ ranges: PartitionRange[]; parti
     const selected = selectPartitions(ids, o.partitions);
     const ranges = await resolveRanges(admin, o.from, selected, o.start, o.end);
     for (const topic of Object.values(replayTopics(o.id))) await refuseUsed(admin, existing, topic, o.id);
-    return { ranges, partitionCount: ids.length };
+    return { ranges, partitionIds: ids };
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
