@@ -66,7 +66,8 @@ describe prints, per topic: partitions with leader, replicas and in-sync replica
          cleanup.policy, max.message.bytes (--json: the same as JSON, plus more configs).
 
   --topic <name>            segments, int, transactions, spans, deadletter, or the full name
-                            (clovisor.spans.v1 ...); repeatable; default all five.
+                            (clovisor.spans.v1 ...); repeatable; default all five. describe
+                            also takes a replay's topics (clovisor.spans.v1.replay-<id>).
                             Names get CLOVISOR_TOPIC_SUFFIX like everywhere else.
   --partitions <n>          default CLOVISOR_PARTITIONS or 3
   --retention <duration>    e.g. 12h, 3d, 2w, 30m, forever

@@ -4,7 +4,7 @@ import { resolveRunConfig } from '../config.js';
 import { parseFlags, UsageError } from '../flags.js';
 import { HELP } from '../help.js';
 import { createTopics, describeTopics, withAdmin, type TopicDescription } from '../topics/admin.js';
-import { formatRetention, kindOf, resolveSettings, TOPIC_KINDS, type TopicFlags } from '../topics/settings.js';
+import { describedTopic, formatRetention, resolveSettings, TOPIC_KINDS, type TopicFlags } from '../topics/settings.js';
 import { Topics } from '@clovisor/core';
 
 const COMMAND = 'topics';
@@ -60,7 +60,7 @@ async function describe(args: string[]): Promise<number> {
   const flags = parse(args, DESCRIBE_FLAGS);
   if (flags === 'help') return 0;
   const config = resolveRunConfig({ brokers: flags.brokers }, process.env);
-  const topics = flags.topic?.length ? [...new Set(flags.topic.map((t) => Topics[kindOf(t)]))] : TOPIC_KINDS.map((k) => Topics[k]);
+  const topics = flags.topic?.length ? [...new Set(flags.topic.map(describedTopic))] : TOPIC_KINDS.map((k) => Topics[k]);
   const described = await withAdmin(config.brokers, (admin) => describeTopics(admin, topics));
   process.stdout.write(flags.json ? JSON.stringify(described, null, 2) + '\n' : described.map(formatDescription).join('\n') + '\n');
   return 0;

@@ -61,7 +61,7 @@ test('topics create: every topic with its defaults, as describe and the broker r
   assert.equal(describe(plain.env, ['--topic', 'spans'])[0]!.configs['retention.ms'], String(7 * DAY));
 });
 
-test('describe: high-water marks and records held; a gzip topic reads back through KafkaJS', async () => {
+test('describe: high-water marks and records held, a replay\'s topic; a gzip topic reads back through KafkaJS', async () => {
   const spans = `clovisor.spans.v1${plain.suffix}`;
   const producer = new Kafka({ clientId: 'clovisor-test', brokers: BROKERS.split(','), logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
@@ -74,6 +74,15 @@ test('describe: high-water marks and records held; a gzip topic reads back throu
   const text = clovisor(['topics', 'describe', '--topic', 'spans'], plain.env);
   assert.match(text.stdout, new RegExp(`${spans.replace(/\./g, '\\.')}: 3 partitions, 7 records held`));
   assert.match(text.stdout, /retention\.ms=604800000 \(1w\) compression\.type=gzip cleanup\.policy=delete/);
+  // a replay's topic too (clovisor replay creates them)
+  const replayTopic = `${spans}.replay-t1`;
+  const admin = new Kafka({ clientId: 'clovisor-test', brokers: BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: replayTopic, numPartitions: 2 }] });
+  await admin.disconnect();
+  const [r] = describe(plain.env, ['--topic', replayTopic]);
+  assert.equal(r!.topic, replayTopic);
+  assert.equal(r!.partitions.length, 2);
   const back = [...(await readTopic(BROKERS, spans)).values()].flat();
   assert.deepEqual(back.map((r) => r.value!.toString()).sort(), messages.map((m) => m.value).sort());
 });

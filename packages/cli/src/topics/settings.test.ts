@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Topics } from '@clovisor/core';
-import { DEFAULTS, configEntries, formatRetention, kindOf, parseRetention, resolveSettings } from './settings.js';
+import { DEFAULTS, configEntries, describedTopic, formatRetention, kindOf, parseRetention, resolveSettings } from './settings.js';
 
 test('parseRetention / formatRetention', () => {
   assert.equal(parseRetention('36h'), 36 * 3_600_000);
@@ -49,4 +49,11 @@ test('resolveSettings: codecs KafkaJS cannot read are refused on the topics the 
   assert.throws(() => resolveSettings({ compression: 'brotli' }, 3), /--compression "brotli"/);
   assert.throws(() => resolveSettings({ partitions: '0' }, 3), /--partitions "0"/);
   assert.throws(() => resolveSettings({ 'replication-factor': 'two' }, 3), /--replication-factor "two"/);
+});
+
+test('describedTopic: the five topics and their replays', () => {
+  assert.equal(describedTopic('spans'), Topics.spans);
+  assert.equal(describedTopic(`${Topics.spans}.replay-incident-42`), `${Topics.spans}.replay-incident-42`);
+  assert.throws(() => describedTopic('other.topic.replay-x'), /--topic "other.topic.replay-x"/);
+  assert.throws(() => describedTopic(`${Topics.spans}.replay-a/b`), /--topic/);
 });

@@ -76,6 +76,14 @@ export function kindOf(name: string): TopicKind {
   return kind;
 }
 
+/** describe also takes a replay's topics: <topic>.replay-<id> (clovisor replay). */
+export function describedTopic(name: string): string {
+  const text = name.trim();
+  const replay = /^(.+)\.replay-[A-Za-z0-9_-]{1,64}$/.exec(text);
+  if (replay !== null && Object.values(Topics).includes(replay[1] as (typeof Topics)[TopicKind])) return text;
+  return Topics[kindOf(text)];
+}
+
 function intFlag(flag: string, raw: string | undefined, min: number, max: number): number | null {
   if (raw === undefined) return null;
   const n = /^\d{1,5}$/.test(raw.trim()) ? Number(raw) : Number.NaN;
