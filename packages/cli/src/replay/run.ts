@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import {
-  ConfigError, RecordProducer, Topics, UnavailableError, codecs, createKafka, createLogger, ensureTopics, errorMessage,
+  ConfigError, Topics, UnavailableError, codecs, createKafka, createLogger, ensureTopics, errorMessage,
   type Logger,
 } from '@clovisor/core';
 import { PluginHost, type PluginSpec } from '@clovisor/decoder';
@@ -15,6 +15,7 @@ import { Progress, type ProgressOutput } from './progress.js';
 import { resolveRanges, selectPartitions, totalRecords, type Bound, type PartitionRange } from './range.js';
 import { RangeReader } from './reader.js';
 import { kafkaSink, otlpSink, type ReplayTopics } from './sinks.js';
+import { WorkerProducer } from './worker-producer.js';
 
 export interface ReplayOptions {
   brokers: string[];
@@ -61,11 +62,10 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   await ensureTopics(kafka, outputs.map((topic) => ({ topic, numPartitions: partitionIds.length })));
 
   const plugins = o.plugins.length > 0 ? await loadPlugins(o.plugins, log) : null;
-  const producer = new RecordProducer(kafka, log.child('producer'));
+  const producer = new WorkerProducer(o.brokers);
   let pusher: OtlpPusher | null = null;
   let reader: RangeReader | null = null;
   try {
-    await producer.start();
     if (o.otlp !== null) pusher = createOtlpPusher({ protocol: o.otlp.protocol, endpoint: o.otlp.endpoint });
     const sink = pusher === null ? kafkaSink(producer, topics) : otlpSink(pusher, producer, topics.deadletter);
     const pipeline = new ReplayPipeline(sink, { plugins, legacyTags: o.legacyTags });

@@ -1,12 +1,10 @@
 // Where a replay writes: its own topics (clovisor.<name>.v1.replay-<id>), or its spans straight
 // to an OTLP endpoint. Records are buffered per topic and sent in order, in requests the
 // producer sizes, so per-partition order (key → partition) is the order the cores produced.
-import {
-  ClovisorError, backoffDelayMs, errorMessage, sleep,
-  type OutgoingRecord, type RecordProducer, type SpanRecord,
-} from '@clovisor/core';
+import { ClovisorError, backoffDelayMs, errorMessage, sleep, type OutgoingRecord, type SpanRecord } from '@clovisor/core';
 import type { OtlpPusher } from '@clovisor/exporter';
 import type { ReplaySink } from './pipeline.js';
+import type { RecordSender } from './worker-producer.js';
 
 export interface ReplayTopics {
   transactions: string;
@@ -21,7 +19,7 @@ const MAX_BUFFERED = 500;
 class TopicBuffer {
   private records: OutgoingRecord[] = [];
   private inFlight: Promise<void> = Promise.resolve();
-  constructor(private readonly producer: RecordProducer, private readonly topic: string) {}
+  constructor(private readonly producer: RecordSender, private readonly topic: string) {}
 
   async add(records: OutgoingRecord[]): Promise<void> {
     for (const r of records) this.records.push(r);
@@ -47,7 +45,7 @@ class TopicBuffer {
 }
 
 /** Transactions, spans and dead letters into the replay's topics. */
-export function kafkaSink(producer: RecordProducer, topics: ReplayTopics): ReplaySink {
+export function kafkaSink(producer: RecordSender, topics: ReplayTopics): ReplaySink {
   const tx = new TopicBuffer(producer, topics.transactions);
   const spans = new TopicBuffer(producer, topics.spans);
   const dead = new TopicBuffer(producer, topics.deadletter);
@@ -67,7 +65,7 @@ const SPANS_PER_REQUEST = 512;
 const ATTEMPTS = 6;
 
 /** Spans to OTLP (transactions are not written); dead letters still go to the replay's topic. */
-export function otlpSink(pusher: OtlpPusher, producer: RecordProducer, deadletterTopic: string): ReplaySink {
+export function otlpSink(pusher: OtlpPusher, producer: RecordSender, deadletterTopic: string): ReplaySink {
   const dead = new TopicBuffer(producer, deadletterTopic);
   let pending: SpanRecord[] = [];
   const push = async (spans: SpanRecord[]): Promise<void> => {
