@@ -45,6 +45,7 @@ export async function replayCommand(args: string[], log?: Logger): Promise<numbe
   const end = flags.end === undefined ? null : parseBound('--end', flags.end);
   checkOrder(start, end);
   const config = resolveRunConfig({ brokers: flags.brokers, plugin: flags.plugin, 'otlp-endpoint': flags['otlp-endpoint'], 'otlp-protocol': flags['otlp-protocol'], 'legacy-tags': flags['legacy-tags'] }, process.env);
+  if (flags['otlp-protocol'] !== undefined && flags['otlp-endpoint'] === undefined) throw new UsageError(COMMAND, '--otlp-protocol goes with --otlp-endpoint');
   const otlp = flags['otlp-endpoint'] === undefined ? null : { protocol: config.otlpProtocol, endpoint: config.otlpEndpoint };
   // before reading anything: a replay that cannot deliver its spans should say so at once
   if (otlp !== null && !(await endpointAccepts(otlp.endpoint))) {

@@ -252,6 +252,7 @@ test('bad input: one clear line, exit 2 (1 for an unreachable endpoint); a topic
     [['--from', segmentsTopic, '--id', 'one'], /--id one: .*replay-one already holds \d+ records/],
     [['--from', segmentsTopic, '--id', 'a/b'], /--id "a\/b"/],
     [['--from', segmentsTopic, '--bogus'], /Unknown option '--bogus'/],
+    [['--from', segmentsTopic, '--otlp-protocol', 'grpc'], /--otlp-protocol goes with --otlp-endpoint/],
   ];
   for (const [args, pattern] of cases) {
     const res = clovisor(['replay', ...args]);
