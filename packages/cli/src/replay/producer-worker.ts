@@ -4,12 +4,13 @@
 // topic's records are sent in the order the cores produced them.
 import { parentPort, workerData } from 'node:worker_threads';
 import { RecordProducer, createKafka, createLogger, errorMessage } from '@clovisor/core';
+import { unpack, type Packed } from './packed.js';
 
 export interface ProducerWorkerInit {
   brokers: string[];
 }
 
-export type ProducerRequest = { id: number; topic: string; keys: string[]; values: Uint8Array[] } | { id: number; stop: true };
+export type ProducerRequest = { id: number; topic: string; keys: string[]; values: Packed } | { id: number; stop: true };
 export type ProducerReply = { id: number; error: string | null };
 
 const port = parentPort;
@@ -27,7 +28,7 @@ port.on('message', (req: ProducerRequest) => {
       port.close();
       return;
     }
-    const records = req.keys.map((key, i) => ({ key, value: Buffer.from(req.values[i]!.buffer, req.values[i]!.byteOffset, req.values[i]!.byteLength) }));
+    const records = unpack(req.values).map((value, i) => ({ key: req.keys[i]!, value }));
     await producer.send(req.topic, records);
     port.postMessage({ id: req.id, error: null } satisfies ProducerReply);
   }).catch((err: unknown) => {

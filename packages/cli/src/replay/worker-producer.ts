@@ -2,6 +2,7 @@
 // the records in Kafka, like RecordProducer.send.
 import { Worker } from 'node:worker_threads';
 import { UnavailableError, type OutgoingRecord } from '@clovisor/core';
+import { pack } from './packed.js';
 import type { ProducerReply, ProducerRequest, ProducerWorkerInit } from './producer-worker.js';
 
 const WORKER_URL = new URL('./producer-worker.js', import.meta.url);
@@ -35,7 +36,7 @@ export class WorkerProducer implements RecordSender {
 
   send(topic: string, records: OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    return this.request({ id: 0, topic, keys: records.map((r) => r.key), values: records.map((r) => r.value) });
+    return this.request({ id: 0, topic, keys: records.map((r) => r.key), values: pack(records.map((r) => r.value)) });
   }
 
   async stop(): Promise<void> {
@@ -49,7 +50,7 @@ export class WorkerProducer implements RecordSender {
     const id = ++this.nextId;
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...req, id });
+      this.worker.postMessage({ ...req, id }, 'values' in req ? [req.values.bytes.buffer] : []);
     });
   }
 }
