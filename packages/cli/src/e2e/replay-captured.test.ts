@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { codecs } from '@clovisor/core';
+import { stackUp } from '@clovisor/stack';
 import { Lab } from '../lab/pods.js';
 import { CLOVISOR_BIN, startClovisor } from '../lab/pipeline-process.js';
 import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
 import { readTopic } from '../lab/read-topic.js';
 
-const BROKERS = process.env['CLOVISOR_BROKERS'] ?? '127.0.0.1:9092';
+let BROKERS: string;
 const SERVER = fileURLToPath(new URL('../lab/http-server.js', import.meta.url));
 const PACED = fileURLToPath(new URL('../lab/paced-client.js', import.meta.url));
 const PORT = 8080;
@@ -22,6 +23,7 @@ let lab: Lab;
 let topics: IsolatedTopics;
 
 before(async () => {
+  BROKERS = (await stackUp({ log: () => undefined })).brokers;
   topics = isolatedTopics(BROKERS, 'replay-cap');
   lab = new Lab();
   const front = await lab.addPod('front');

@@ -16,12 +16,12 @@ import { CLOVISOR_BIN, startClovisor } from '../lab/pipeline-process.js';
 import { readTopic, type StoredRecord } from '../lab/read-topic.js';
 import { waitForTrace, serviceOf } from '../lab/jaeger-query.js';
 import { freePort } from '@clovisor/stack/testing';
+import { stackUp, type StackEndpoints } from '@clovisor/stack';
 
 const FIXTURES = fileURLToPath(new URL('../../../../services/decoder/test-fixtures/', import.meta.url));
 const MEMCACHED = fileURLToPath(new URL('../../../../examples/plugins/memcached-text/', import.meta.url));
-const BROKERS = process.env['CLOVISOR_BROKERS'] ?? '127.0.0.1:9092';
-const JAEGER_QUERY = 'http://127.0.0.1:16686';
-const OTLP_HTTP = 'http://127.0.0.1:4318';
+let stack: StackEndpoints;
+let BROKERS: string;
 const LABEL = `rp${randomBytes(3).toString('hex')}`;
 // the interface names captured on: span resource service.name is unknown_service:<interface>
 const EARLY = `${LABEL}a`;
@@ -78,6 +78,8 @@ function values(records: Map<number, StoredRecord[]>): Buffer[] {
 }
 
 before(async () => {
+  stack = await stackUp({ log: () => undefined });
+  BROKERS = stack.brokers;
   topics = isolatedTopics(BROKERS, 'replay');
   segmentsTopic = `clovisor.segments.v1${topics.suffix}`;
   const early = await batchesOf(SET_EARLY, EARLY);
@@ -125,7 +127,7 @@ test('replaying the same range twice gives the same records, key by key and byte
 
 test('the live decode and correlate stages give the replay\'s transactions, and its spans (same ids, same values but for the join)', async () => {
   const env = { ...topics.env, CLOVISOR_BROKERS: BROKERS };
-  const decode = await startClovisor(['decode', '--redis', 'redis://127.0.0.1:6379/12'], env);
+  const decode = await startClovisor(['decode', '--redis', `${stack.redis}/12`], env);
   const correlate = await startClovisor(['correlate'], env);
   const kafka = new Kafka({ clientId: 'clovisor-test', brokers: BROKERS.split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
@@ -211,13 +213,13 @@ test('--start/--end times select the records published after/before that time', 
 });
 
 test('--otlp-endpoint: the replayed spans land in Jaeger, with the ids the span topic has', async () => {
-  const s = replay(['--id', 'otlp', '--otlp-endpoint', OTLP_HTTP, '--partition', '0', '--partition', '1', '--partition', '2']);
+  const s = replay(['--id', 'otlp', '--otlp-endpoint', stack.otlpHttp, '--partition', '0', '--partition', '1', '--partition', '2']);
   assert.equal(s.spans, first.spans);
   const spans = values(await readTopic(BROKERS, out('spans', 'one'))).map((v) => codecs().spans.decode(v));
   const ours = spans.filter((x) => x.resource['service.name'] === `unknown_service:${EARLY}`).slice(0, 3);
   assert.ok(ours.length > 0);
   for (const span of ours) {
-    const trace = await waitForTrace(JAEGER_QUERY, span.traceId, 1, 30_000);
+    const trace = await waitForTrace(stack.jaegerQuery, span.traceId, 1, 30_000);
     const found = trace?.spans.find((x) => x.spanID === span.spanId);
     assert.ok(trace && found, `span ${span.spanId} of trace ${span.traceId} not in Jaeger`);
     assert.equal(serviceOf(trace, found), `unknown_service:${EARLY}`);

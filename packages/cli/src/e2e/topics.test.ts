@@ -1,21 +1,28 @@
 // `clovisor topics create|describe` through the real CLI against the real broker, on topics of
 // a unique suffix: what create sets is what describe (and the broker) reports.
-import { test, after } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
-import { isolatedTopics } from '../lab/isolated-topics.js';
+import { stackUp } from '@clovisor/stack';
+import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
 import { CLOVISOR_BIN } from '../lab/pipeline-process.js';
 import { readTopic } from '../lab/read-topic.js';
 import type { TopicDescription } from '../topics/admin.js';
 
-const BROKERS = process.env['CLOVISOR_BROKERS'] ?? '127.0.0.1:9092';
-const plain = isolatedTopics(BROKERS, 'topics');
-const custom = isolatedTopics(BROKERS, 'topics');
+let BROKERS: string;
+let plain: IsolatedTopics;
+let custom: IsolatedTopics;
+
+before(async () => {
+  BROKERS = (await stackUp({ log: () => undefined })).brokers;
+  plain = isolatedTopics(BROKERS, 'topics');
+  custom = isolatedTopics(BROKERS, 'topics');
+});
 
 after(async () => {
-  await plain.remove();
-  await custom.remove();
+  await plain?.remove();
+  await custom?.remove();
 });
 
 function clovisor(args: string[], env: NodeJS.ProcessEnv) {
