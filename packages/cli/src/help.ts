@@ -1,4 +1,5 @@
 // --help texts. Kept next to each other so they stay consistent with one another and the README.
+import { REPLAY_HELP, TOPICS_HELP } from './help-replay.js';
 
 const PIPELINE_FLAGS = `
 Connections (flag, environment, default):
@@ -80,6 +81,8 @@ Capture (flag, environment, default):
 `;
 
 export const HELP: Record<string, string> = {
+  replay: REPLAY_HELP,
+  topics: TOPICS_HELP,
   main: `clovisor — trace the network sessions of Kubernetes pods with eBPF, into Kafka and Jaeger
 
 Usage: clovisor <command> [flags]      (every command takes --help)
@@ -93,6 +96,8 @@ Commands:
   stack      up|status|down: the local stack of real servers (Kafka, Redis, Jaeger)
   demo       the whole pipeline on two demo pods, with the spans it finds in Jaeger
   pcap       decode|import <file>, export -o <file>: a .pcap/.pcapng file offline, into or out of clovisor.segments.v1
+  replay     re-decode a range of clovisor.segments.v1 into .replay-<id> topics or to OTLP
+  topics     create|describe: Clovisor's topics with per-topic partitions, retention, compression
 
 Quick start:  npm run demo        Tests:  npm test
 Docs: README.md, docs/`,

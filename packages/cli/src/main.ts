@@ -19,6 +19,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'stack') return (await import('./commands/stack.js')).stackCommand(rest);
   if (command === 'demo') return (await import('./commands/demo.js')).demoCommand(rest);
   if (command === 'pcap') return (await import('./commands/pcap.js')).pcapCommand(rest);
+  if (command === 'replay') return (await import('./commands/replay.js')).replayCommand(rest);
+  if (command === 'topics') return (await import('./commands/topics.js')).topicsCommand(rest);
   const stages = STAGE_COMMANDS[command];
   if (!stages) {
     process.stderr.write(`clovisor: unknown command "${command}"; run clovisor --help\n`);

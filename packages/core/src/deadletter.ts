@@ -7,8 +7,11 @@ import { codecs } from './avro/index.js';
 // too large for Kafka; then only its size is said.
 const MAX_COPIED_VALUE_BYTES = 768 * 1024;
 
-/** The dead-letter record for a consumed record a stage could not process. */
-export function deadLetterFor(stage: string, record: ConsumedRecord, err: unknown): OutgoingRecord {
+/**
+ * The dead-letter record for a consumed record a stage could not process. atNs: when it failed,
+ * default now; a replay passes the record's own time so that replaying twice gives equal letters.
+ */
+export function deadLetterFor(stage: string, record: ConsumedRecord, err: unknown, atNs: bigint = BigInt(Date.now()) * 1_000_000n): OutgoingRecord {
   const tooLarge = (record.value?.length ?? 0) > MAX_COPIED_VALUE_BYTES;
   const letter: DeadLetter = {
     stage,
@@ -17,7 +20,7 @@ export function deadLetterFor(stage: string, record: ConsumedRecord, err: unknow
     sourceOffset: record.offset,
     errorCode: err instanceof ClovisorError ? err.code : 'UNEXPECTED',
     errorMessage: tooLarge ? `${errorMessage(err)} (original value of ${record.value!.length} bytes not copied)` : errorMessage(err),
-    timestampNs: BigInt(Date.now()) * 1_000_000n,
+    timestampNs: atNs,
     value: tooLarge ? null : record.value,
   };
   return { key: record.key?.toString('utf8') ?? '', value: codecs().deadletter.encode(letter) };

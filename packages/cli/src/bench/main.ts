@@ -7,6 +7,7 @@ import { benchFlowTableSweep } from '@clovisor/capture';
 import { benchCaptureOverhead } from './capture-overhead.js';
 import { benchIdleFlowMemory } from './idle-flow-memory.js';
 import { benchCaptureRss } from './capture-rss.js';
+import { benchReplaySpeed } from './replay-speed.js';
 import { printTable, writeResults, type BenchResults } from './results.js';
 
 const RESULTS = fileURLToPath(new URL('../../../../bench/results/latest.json', import.meta.url));
@@ -35,6 +36,9 @@ Object.assign(results, await benchCaptureOverhead(stack, seconds, rounds));
 
 process.stderr.write('bench: capture agent memory with 100,000 active flows (UDP, one datagram each, through a traced veth) …\n');
 Object.assign(results, await benchCaptureRss(stack));
+const replayRps = Number(process.env['CLOVISOR_BENCH_REPLAY_RPS'] ?? 200);
+process.stderr.write(`bench: replay of ${seconds} s of HTTP at ${replayRps} requests/s captured on two veths …\n`);
+Object.assign(results, await benchReplaySpeed(stack, seconds, replayRps));
 
 process.stdout.write(printTable(results) + '\n');
 writeResults(RESULTS, results);

@@ -15,7 +15,7 @@ import { readCaptureFile } from '@clovisor/decoder';
 import { Lab, type Pod } from '../lab/pods.js';
 import { CLOVISOR_BIN, startClovisor } from '../lab/pipeline-process.js';
 import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
-import { readTopic } from '../lab/read-topic.js';
+import { readFirstRecords } from '../lab/read-first-records.js';
 import { assertFramesMatchRecords } from '../lab/tshark-check.js';
 
 const BROKERS = process.env['CLOVISOR_BROKERS'] ?? '127.0.0.1:9092';
@@ -62,7 +62,7 @@ async function segmentsOfAllRequests(topic: string): Promise<SegmentBatch[]> {
     const deadline = Date.now() + 30_000;
     for (;;) {
       const count = (await admin.fetchTopicOffsets(topic).catch(() => [])).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
-      const batches = count === 0 ? [] : (await readTopic(BROKERS, topic, count)).map((r) => codecs().segments.decode(r.value));
+      const batches = count === 0 ? [] : (await readFirstRecords(BROKERS, topic, count)).map((r) => codecs().segments.decode(r.value));
       const fins = new Map<string, number>();
       for (const b of batches) for (const s of b.segments) if (s.flags & 0x01) fins.set(b.flowId, (fins.get(b.flowId) ?? 0) + 1);
       if ([...fins.values()].filter((n) => n >= 2).length >= PATHS.length) return batches;

@@ -14,7 +14,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { codecs, type SegmentBatch } from '@clovisor/core';
 import { readCaptureFile } from '@clovisor/decoder';
 import { CLOVISOR_BIN } from '../lab/pipeline-process.js';
-import { readTopic, type TopicRecord } from '../lab/read-topic.js';
+import { readFirstRecords, type TopicRecord } from '../lab/read-first-records.js';
 import { assertFramesMatchRecords } from '../lab/tshark-check.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../services/decoder/test-fixtures/', import.meta.url));
@@ -45,7 +45,7 @@ before(async () => {
     assert.equal(res.code, 0, `${file}: ${res.stderr}`);
     published += Number(/published (\d+) batches/.exec(res.stdout)![1]);
   }
-  inKafka = await readTopic(BROKERS, TOPIC, published);
+  inKafka = await readFirstRecords(BROKERS, TOPIC, published);
   records = inKafka.map((r) => codecs().segments.decode(r.value));
   exported = join(dir, 'all.pcapng');
   const res = clovisor(['pcap', 'export', '--topic', TOPIC, '-o', exported, '--brokers', BROKERS]);

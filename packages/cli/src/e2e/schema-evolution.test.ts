@@ -13,7 +13,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { RecordCodec, codecs } from '@clovisor/core';
 import { isolatedTopics } from '../lab/isolated-topics.js';
 import { startClovisor } from '../lab/pipeline-process.js';
-import { readTopic } from '../lab/read-topic.js';
+import { readFirstRecords } from '../lab/read-first-records.js';
 
 const BROKERS = process.env['CLOVISOR_BROKERS'] ?? '127.0.0.1:9092';
 const SCHEMAS = fileURLToPath(new URL('../../../../schemas/', import.meta.url));
@@ -66,13 +66,13 @@ test('old-schema transactions become spans; incompatible and unknown writers are
 
   const correlator = await startClovisor(['correlate', '--brokers', BROKERS], { ...topics.env, CLOVISOR_SCHEMAS_DIR: schemasDir });
   try {
-    const spans = (await readTopic(BROKERS, `clovisor.spans.v1${topics.suffix}`, 3)).map((r) => codecs().spans.decode(r.value));
+    const spans = (await readFirstRecords(BROKERS, `clovisor.spans.v1${topics.suffix}`, 3)).map((r) => codecs().spans.decode(r.value));
     assert.deepEqual(spans.map((s) => s.transactionId).sort(), ids);
     for (const span of spans) {
       assert.equal(span.kind, 'SERVER');
       assert.equal(span.resource['service.name'], 'old-backend');
     }
-    const letters = (await readTopic(BROKERS, `clovisor.deadletter.v1${topics.suffix}`, 2)).map((r) => codecs().deadletter.decode(r.value));
+    const letters = (await readFirstRecords(BROKERS, `clovisor.deadletter.v1${topics.suffix}`, 2)).map((r) => codecs().deadletter.decode(r.value));
     const byOffset = new Map(letters.map((l) => [l.sourceOffset, l]));
     assert.equal(byOffset.get('3')?.errorCode, 'AVRO_INCOMPATIBLE_SCHEMA');
     assert.match(byOffset.get('3')!.errorMessage, /cannot resolve/);

@@ -11,7 +11,7 @@ const STAGES = ['decoder', 'correlator', 'exporter'];
 export interface IsolatedTopics {
   suffix: string;
   env: NodeJS.ProcessEnv;
-  /** deletes the topics and consumer groups of this suffix */
+  /** deletes the topics (replays' included) and consumer groups of this suffix */
   remove(): Promise<void>;
 }
 
@@ -25,7 +25,8 @@ export function isolatedTopics(brokers: string, label: string): IsolatedTopics {
       await admin.connect();
       try {
         const existing = new Set(await admin.listTopics());
-        const topics = BASES.map((b) => b + suffix).filter((t) => existing.has(t));
+        // the base topics and their replays (<base><suffix>.replay-<id>)
+        const topics = [...existing].filter((t) => BASES.some((b) => t === b + suffix || t.startsWith(`${b}${suffix}.`)));
         if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined);
         await admin.deleteGroups(STAGES.map((s) => `clovisor-${s}${suffix}`)).catch(() => undefined);
       } finally {

@@ -1,41 +1,60 @@
+// Tests read a whole topic back: every record up to the high-water marks it has when called,
+// per partition in offset order, through a consumer group of their own that is deleted after.
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 
-// Tests read what a stage wrote with a plain consumer of their own (a throwaway group from the
-// beginning), not with the code under test.
-
-export interface TopicRecord {
-  partition: number;
-  offset: string;
+export interface StoredRecord {
+  offset: bigint;
   key: Buffer | null;
   value: Buffer | null;
+  timestampMs: number;
 }
 
-/** The first `count` records of `topic` (all partitions), or a timeout naming how many came. */
-export async function readTopic(brokers: string, topic: string, count: number, timeoutMs = 60_000): Promise<TopicRecord[]> {
+/** Partition → its records; partitions without records map to []. */
+export async function readTopic(brokers: string, topic: string, timeoutMs = 30_000): Promise<Map<number, StoredRecord[]>> {
   const kafka = new Kafka({ clientId: 'clovisor-test-reader', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
   const groupId = `clovisor-test-reader-${randomBytes(4).toString('hex')}`;
-  const consumer = kafka.consumer({ groupId });
-  const records: TopicRecord[] = [];
-  await consumer.connect();
+  const out = new Map<number, StoredRecord[]>();
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${topic}: ${records.length} of ${count} records after ${timeoutMs / 1000} s`)), timeoutMs);
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          records.push({ partition, offset: message.offset, key: message.key, value: message.value });
-          if (records.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      }).catch(reject);
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const want = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+    for (const o of offsets) out.set(o.partition, []);
+    const pending = () => [...want].filter(([p, high]) => {
+      const got = out.get(p)!;
+      const low = BigInt(offsets.find((o) => o.partition === p)!.low);
+      return high > low && (got.length === 0 || got[got.length - 1]!.offset < high - 1n);
     });
+    if (pending().length === 0) return out;
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      let resolveDone: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => { resolveDone = resolve; });
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          const list = out.get(batch.partition)!;
+          const high = want.get(batch.partition) ?? 0n;
+          for (const m of batch.messages) {
+            const offset = BigInt(m.offset);
+            if (offset < high && (list.length === 0 || offset > list[list.length - 1]!.offset)) {
+              list.push({ offset, key: m.key, value: m.value, timestampMs: Number(m.timestamp) });
+            }
+          }
+          if (pending().length === 0) resolveDone();
+        },
+      });
+      const timer = new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`reading ${topic} timed out`)), timeoutMs).unref());
+      await Promise.race([done, timer]);
+    } finally {
+      await consumer.disconnect();
+    }
+    return out;
   } finally {
-    await consumer.disconnect();
-    const admin = kafka.admin();
-    await admin.connect().then(() => admin.deleteGroups([groupId])).catch(() => undefined).finally(() => admin.disconnect());
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
   }
-  return records;
 }
