@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { stackUp, type StackEndpoints } from '@clovisor/stack';
 import { freePort } from '@clovisor/stack/testing';
@@ -20,9 +19,9 @@ import { Lab, type Pod } from '../lab/pods.js';
 import { startClovisor, type PipelineProcess } from '../lab/pipeline-process.js';
 import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
 import { getTrace, waitForTrace, tag, serviceOf } from '../lab/jaeger-query.js';
+import { serveHttp } from '../lab/serve-http.js';
 
 const run = promisify(execFile);
-const SERVER_SCRIPT = fileURLToPath(new URL('../lab/http-server.js', import.meta.url));
 const REDIS_DB = 7;
 const NODE = `node-a-${randomBytes(2).toString('hex')}`;
 const NODE_B = `node-b-${randomBytes(2).toString('hex')}`;
@@ -53,11 +52,7 @@ async function redis(...args: string[]): Promise<string> {
 const CONFIG_KEYS = ['clovisor_labels', 'clovisor_egress_match', 'clovior_egress_match', 'clovisor_jaeger_collector', 'clovisor_jaeger_agent'];
 
 async function serve(pod: Pod, port: number): Promise<void> {
-  const server = pod.spawn(process.execPath, [SERVER_SCRIPT, String(port)]);
-  await new Promise<void>((resolve, reject) => {
-    server.stdout!.once('data', () => resolve());
-    server.once('exit', (code) => reject(new Error(`test server exited ${code}`)));
-  });
+  await serveHttp(pod, port);
 }
 
 /** Our tc filter (program capture_ingress/capture_egress) on a device, any hook. */

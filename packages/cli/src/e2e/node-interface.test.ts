@@ -5,15 +5,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { stackUp, type StackEndpoints } from '@clovisor/stack';
 import { freePort } from '@clovisor/stack/testing';
 import { Lab, type Pod } from '../lab/pods.js';
 import { startClovisor, type PipelineProcess } from '../lab/pipeline-process.js';
 import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
 import { waitForTrace, tag } from '../lab/jaeger-query.js';
+import { serveHttp } from '../lab/serve-http.js';
 
-const SERVER_SCRIPT = fileURLToPath(new URL('../lab/http-server.js', import.meta.url));
 const PORT = 8080;
 
 let stack: StackEndpoints;
@@ -30,11 +29,7 @@ before(async () => {
   lab = new Lab();
   pod = await lab.addPod('pod');
   outside = await lab.addPod('outside');
-  const server = outside.spawn(process.execPath, [SERVER_SCRIPT, String(PORT)]);
-  await new Promise<void>((resolve, reject) => {
-    server.stdout!.once('data', () => resolve());
-    server.once('exit', (code) => reject(new Error(`test server exited ${code}`)));
-  });
+  await serveHttp(outside, PORT);
   metricsPort = await freePort();
   pipeline = await startClovisor(
     ['run', '--interface', `${pod.hostInterface}=nodeif-client-${lab.id}`, '--node-interface', outside.hostInterface, '--port', `${PORT}=http`, '--metrics-port', String(metricsPort), '--flow-idle-timeout', '2'],

@@ -8,7 +8,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { codecs, type SegmentBatch } from '@clovisor/core';
 import { readCaptureFile } from '@clovisor/decoder';
@@ -17,9 +16,9 @@ import { CLOVISOR_BIN, startClovisor } from '../lab/pipeline-process.js';
 import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
 import { readFirstRecords } from '../lab/read-first-records.js';
 import { assertFramesMatchRecords } from '../lab/tshark-check.js';
+import { serveHttp } from '../lab/serve-http.js';
 
 const BROKERS = process.env['CLOVISOR_BROKERS'] ?? '127.0.0.1:9092';
-const SERVER_SCRIPT = fileURLToPath(new URL('../lab/http-server.js', import.meta.url));
 const PORT = 8080;
 const SNAPLEN = 64;
 const PATHS = ['/a', '/chunked', '/missing', '/slow?ms=20', '/b?x=1'];
@@ -36,11 +35,7 @@ before(async () => {
   lab = new Lab();
   front = await lab.addPod('front');
   back = await lab.addPod('back');
-  const server = back.spawn(process.execPath, [SERVER_SCRIPT, String(PORT)]);
-  await new Promise<void>((resolve, reject) => {
-    server.stdout!.once('data', () => resolve());
-    server.once('exit', (code) => reject(new Error(`test server exited ${code}`)));
-  });
+  await serveHttp(back, PORT);
   const capture = await startClovisor(
     ['capture', '--interface', `${back.hostInterface}=backend`, '--port', `${PORT}=http`, '--snaplen', String(SNAPLEN), '--metrics-port', '0', '--node', 'lab-node'],
     { ...topics.env, CLOVISOR_BROKERS: BROKERS },

@@ -5,14 +5,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { stackUp, type StackEndpoints } from '@clovisor/stack';
 import { Lab, type Pod } from '../lab/pods.js';
 import { startClovisor, type PipelineProcess } from '../lab/pipeline-process.js';
 import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
 import { waitForTrace, tag, serviceOf, type JaegerSpan } from '../lab/jaeger-query.js';
+import { serveHttp } from '../lab/serve-http.js';
 
-const SERVER_SCRIPT = fileURLToPath(new URL('../lab/http-server.js', import.meta.url));
 const PORT = 8080;
 
 let stack: StackEndpoints;
@@ -36,11 +35,7 @@ before(async () => {
   lab = new Lab();
   front = await lab.addPod('front');
   back = await lab.addPod('back');
-  const server = back.spawn(process.execPath, [SERVER_SCRIPT, String(PORT)]);
-  await new Promise<void>((resolve, reject) => {
-    server.stdout!.once('data', () => resolve());
-    server.once('exit', (code) => reject(new Error(`test server exited ${code}`)));
-  });
+  await serveHttp(back, PORT);
   pipeline = await startClovisor(
     ['run', '--interface', `${front.hostInterface}=frontend`, '--interface', `${back.hostInterface}=backend`, '--port', `${PORT}=http`],
     { ...topics.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_OTLP_ENDPOINT: stack.otlpHttp },

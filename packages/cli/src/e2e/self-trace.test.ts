@@ -6,14 +6,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { stackUp, type StackEndpoints } from '@clovisor/stack';
 import { Lab, type Pod } from '../lab/pods.js';
 import { startClovisor, type PipelineProcess } from '../lab/pipeline-process.js';
 import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
 import { findTraces, tag, waitForTrace, type JaegerSpan } from '../lab/jaeger-query.js';
+import { serveHttp } from '../lab/serve-http.js';
 
-const SERVER_SCRIPT = fileURLToPath(new URL('../lab/http-server.js', import.meta.url));
 const PORT = 8080;
 const REQUESTS = 10;
 
@@ -33,11 +32,7 @@ before(async () => {
   lab = new Lab();
   front = await lab.addPod('front');
   back = await lab.addPod('back');
-  const server = back.spawn(process.execPath, [SERVER_SCRIPT, String(PORT)]);
-  await new Promise<void>((resolve, reject) => {
-    server.stdout!.once('data', () => resolve());
-    server.once('exit', (code) => reject(new Error(`test server exited ${code}`)));
-  });
+  await serveHttp(back, PORT);
   pipeline = await startClovisor(
     [
       'run', '--interface', `${front.hostInterface}=self-${run}-front`, '--interface', `${back.hostInterface}=self-${run}-back`, '--port', `${PORT}=http`,

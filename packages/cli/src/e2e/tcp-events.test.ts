@@ -3,7 +3,6 @@
 // retransmits, and they arrive on the SegmentBatch records of each pod's flow in Kafka.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { codecs, type SegmentBatch, type TcpSocketEvent } from '@clovisor/core';
 import { stackUp, type StackEndpoints } from '@clovisor/stack';
@@ -13,9 +12,9 @@ import { startClovisor, type PipelineProcess } from '../lab/pipeline-process.js'
 import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { serveHttp } from '../lab/serve-http.js';
 
 const execFileP = promisify(execFile);
-const SERVER_SCRIPT = fileURLToPath(new URL('../lab/http-server.js', import.meta.url));
 const PORT = 8080;
 /** configured, but nothing listens there: connections to it are refused with a reset */
 const CLOSED_PORT = 8081;
@@ -36,11 +35,7 @@ before(async () => {
   lab = new Lab();
   front = await lab.addPod('front');
   back = await lab.addPod('back');
-  const server = back.spawn(process.execPath, [SERVER_SCRIPT, String(PORT)]);
-  await new Promise<void>((resolve, reject) => {
-    server.stdout!.once('data', () => resolve());
-    server.once('exit', (code) => reject(new Error(`test server exited ${code}`)));
-  });
+  await serveHttp(back, PORT);
   metricsPort = await freePort();
   capture = await startClovisor(
     ['capture', '--interface', `${front.hostInterface}=frontend`, '--interface', `${back.hostInterface}=backend`, '--port', `${PORT}=http`, '--port', `${CLOSED_PORT}=http`, '--metrics-port', String(metricsPort)],
