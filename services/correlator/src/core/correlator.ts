@@ -5,9 +5,11 @@
 // connection join (the SERVER capture of a request becomes the child of its CLIENT capture,
 // connection-join.ts), which holds a SERVER span seen first for a short while. So process()
 // returns zero or more spans, and tick()/flush() return the held spans whose wait is over.
+// The *From variants also say which input (Kafka offset, `origin`) each span was built from:
+// the Kafka stage needs it to commit only inputs whose spans have left (partitioned.ts).
 
 import type { SpanRecord, Transaction } from '@clovisor/core';
-import { ConnectionJoin, completionNs, connectionKey, type ConnectionJoinStats } from './connection-join.js';
+import { ConnectionJoin, completionNs, connectionKey, type ConnectionJoinStats, type Emitted } from './connection-join.js';
 import { RequestIdWindow, type RequestIdWindowStats } from './request-id-window.js';
 import { buildSpanWithTrace } from './span-builder.js';
 import { extractTraceContext } from './trace-context/extract.js';
@@ -69,6 +71,11 @@ export class Correlator {
   }
 
   process(tx: Transaction): SpanRecord[] {
+    return spansOf(this.processFrom(tx, -1n));
+  }
+
+  /** process(), each span with the origin of its transaction (held spans: of theirs). */
+  processFrom(tx: Transaction, origin: bigint): Emitted[] {
     this.transactions++;
     const context = extractTraceContext(tx.http?.requestHeaders ?? {});
     for (const format of context.malformed) this.malformed[format]++;
@@ -83,27 +90,40 @@ export class Correlator {
       this.window.learn(requestId, learnt, tx.requestStartNs);
     }
     // UDP has no sequence number to tell two requests of one 5-tuple apart: not joined.
-    if (this.join === null || tx.transport !== 'TCP') return this.emit([span]);
+    if (this.join === null || tx.transport !== 'TCP') return this.emit([{ span, origin }]);
     const out = this.join.advance(completionNs(tx));
     const key = connectionKey(tx);
     if (tx.podRole === 'CLIENT') {
-      out.push(span);
+      out.push({ span, origin });
       const server = this.join.client(key, span, completionNs(tx));
       if (server !== null) out.push(server);
     } else {
-      out.push(...this.join.server(key, span, completionNs(tx)));
+      out.push(...this.join.server(key, span, completionNs(tx), origin));
     }
     return this.emit(out);
   }
 
   /** Call every serverHoldMs or so of wall time: SERVER spans that waited two ticks go out unjoined. */
   tick(): SpanRecord[] {
+    return spansOf(this.tickFrom());
+  }
+
+  tickFrom(): Emitted[] {
     return this.emit(this.join?.tick() ?? []);
   }
 
   /** On stop: every SERVER span still waiting, unjoined. */
   flush(): SpanRecord[] {
+    return spansOf(this.flushFrom());
+  }
+
+  flushFrom(): Emitted[] {
     return this.emit(this.join?.flush() ?? []);
+  }
+
+  /** The lowest origin ≥ `from` of a SERVER span still held (not yet emitted), or null. */
+  oldestHeldOrigin(from: bigint): bigint | null {
+    return this.join?.oldestHeldOrigin(from) ?? null;
   }
 
   stats(): CorrelatorStats {
@@ -118,14 +138,18 @@ export class Correlator {
   }
 
   /** Counts spans as they leave, by their final trace source (a joined SERVER span: client-span). */
-  private emit(spans: SpanRecord[]): SpanRecord[] {
-    for (const span of spans) {
+  private emit(spans: Emitted[]): Emitted[] {
+    for (const { span } of spans) {
       const source = span.attributes['clovisor.trace_source']?.stringValue;
       if (typeof source === 'string' && source in this.sources) this.sources[source as TraceSource]++;
     }
     this.spans += spans.length;
     return spans;
   }
+}
+
+function spansOf(emitted: Emitted[]): SpanRecord[] {
+  return emitted.map((e) => e.span);
 }
 
 function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
