@@ -16,3 +16,4 @@ export { HEADER_FORMATS, type HeaderFormat, type ParseResult, type ParsedIds } f
 export { CorrelatorStage, type CorrelatorStageOptions, type CorrelatorStageStats } from './io/kafka-stage.js';
 export { PartitionedCorrelator, type PartitionedCorrelatorOptions, type PartitionedStats, type RecordPhase } from './core/partitioned.js';
 export { type Emitted } from './core/connection-join.js';
+export { benchCorrelator, type CorrelatorBench } from './bench/throughput.js';

@@ -5,6 +5,7 @@ import { stackUp } from '@clovisor/stack';
 import { benchHttp1, benchHttp2 } from '@clovisor/decoder';
 import { benchCaptureOverhead } from './capture-overhead.js';
 import { benchIdleFlowMemory } from './idle-flow-memory.js';
+import { benchSpansPipeline } from './spans-pipeline.js';
 import { printTable, writeResults, type BenchResults } from './results.js';
 
 const RESULTS = fileURLToPath(new URL('../../../../bench/results/latest.json', import.meta.url));
@@ -26,6 +27,8 @@ results['decoder_idle_flow_bytes'] = { value: benchIdleFlowMemory(20_000).bytesP
 process.stderr.write(`bench: HTTP through a veth, untraced vs traced (${rounds} rounds of ${seconds} s each) …\n`);
 const stack = await stackUp({ log: (line) => process.stderr.write(`stack: ${line}\n`) });
 Object.assign(results, await benchCaptureOverhead(stack, seconds, rounds));
+
+Object.assign(results, await benchSpansPipeline(stack, seconds));
 
 process.stdout.write(printTable(results) + '\n');
 writeResults(RESULTS, results);

@@ -55,8 +55,11 @@ export interface ConnectionJoinStats {
   clientsDuplicate: number;
 }
 
+/** What a SERVER span needs of its CLIENT span (only this is remembered: less memory, less GC). */
+export type ClientParent = Pick<SpanRecord, 'traceId' | 'spanId' | 'traceFlags' | 'traceState'>;
+
 interface ClientEntry {
-  span: SpanRecord;
+  span: ClientParent;
   atNs: bigint;
 }
 
@@ -87,7 +90,7 @@ export function completionNs(tx: Pick<Transaction, 'requestEndNs' | 'responseEnd
 }
 
 /** The SERVER span as a child of the CLIENT span, in the CLIENT span's trace. */
-export function childOfClient(server: SpanRecord, client: SpanRecord): SpanRecord {
+export function childOfClient(server: SpanRecord, client: ClientParent): SpanRecord {
   return {
     ...server,
     traceId: client.traceId,
@@ -150,7 +153,7 @@ export class ConnectionJoin {
       if (existing.span.spanId !== span.spanId) this.counts.clientsDuplicate++;
     } else {
       this.clients.delete(key);
-      this.clients.set(key, { span, atNs });
+      this.clients.set(key, { span: { traceId: span.traceId, spanId: span.spanId, traceFlags: span.traceFlags, traceState: span.traceState }, atNs });
       while (this.clients.size > this.capacity) {
         this.clients.delete(this.clients.keys().next().value as string);
         this.counts.clientsEvictedFull++;

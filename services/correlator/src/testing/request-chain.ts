@@ -8,13 +8,14 @@ import { clientCaptureOf, httpTransaction, withHeaders } from './transactions.js
 
 export const RECORDS_PER_REQUEST = 4;
 
-export function requestChain(requests: number, runId = 'r'): Transaction[] {
+/** `spacingNs`: capture time between two requests (default 10 ms). */
+export function requestChain(requests: number, runId = 'r', spacingNs = 10_000_000n): Transaction[] {
   const out: Transaction[] = [];
   const t0 = 1_763_890_000_000_000_000n;
   for (let i = 0; i < requests; i++) {
     const hex = i.toString(16).padStart(8, '0');
     const requestId = `${runId}-req-${i}`;
-    const at = t0 + BigInt(i) * 10_000_000n; // 10 ms apart
+    const at = t0 + BigInt(i) * spacingNs;
     const timing = { requestStartNs: at, requestEndNs: at + 100_000n, responseStartNs: at + 2_000_000n, responseEndNs: at + 2_100_000n };
     const hop1 = httpTransaction({
       ...timing,
