@@ -161,7 +161,11 @@ export class StageConsumer implements Component {
     if (!this.running) return;
     this.running = false;
     if (beforeLeave) {
-      this.consumer.pause([{ topic: this.options.topic }]);
+      try {
+        this.consumer.pause([{ topic: this.options.topic }]);
+      } catch {
+        // not running (e.g. restarting after a crash): nothing is fetched anyway
+      }
       await this.batchInFlight;
       await beforeLeave().catch((err: unknown) => this.log.error('work before leaving the group failed', { error: errorMessage(err) }));
     }
