@@ -121,6 +121,9 @@ test('a warm-up bounded by warmupRecords, and bad options refused', () => {
   assert.equal(c.phase(P, 20n), 'live');
   assert.equal(c.phase(P, 14n), 'skip');
   assert.equal(c.begin(P, 17n), null, 'retention removed the head: the warm-up starts later');
+  assert.equal(c.phase(P, 17n), 'warm');
+  assert.equal(new PartitionedCorrelator({ warmupRecords: 5 }).begin(P, 20n, 18n), 18n, 'not below the first retained record');
+  assert.equal(new PartitionedCorrelator({ warmupRecords: 5 }).begin(P, 20n, 20n), null, 'nothing retained before: no warm-up');
   assert.equal(new PartitionedCorrelator().begin(P, 0n), null, 'nothing before offset 0');
   assert.throws(() => new PartitionedCorrelator({ warmupRecords: -1 }), RangeError);
   assert.throws(() => new PartitionedCorrelator({ serverHoldMs: -1 }), RangeError);

@@ -82,19 +82,29 @@ export class PartitionedCorrelator {
 
   /**
    * A batch of `partition` starts at `firstOffset`: null to go on with it, or the offset to read
-   * the partition from first (a warm-up).
+   * the partition from first (a warm-up), not below `lowWatermark` (its first retained record).
    */
-  begin(partition: number, firstOffset: bigint): bigint | null {
-    const state = this.parts.get(partition);
-    if (state !== undefined && firstOffset <= state.next) return null;
-    if (state !== undefined && state.next < state.resumeAt && firstOffset <= state.resumeAt) {
-      state.next = firstOffset; // the warm-up starts later than asked: retention removed the head
+  begin(partition: number, firstOffset: bigint, lowWatermark = 0n): bigint | null {
+    if (!this.starts(partition, firstOffset)) {
+      const state = this.parts.get(partition)!;
+      // the warm-up starts later than asked (retention removed records meanwhile)
+      if (firstOffset > state.next) state.next = firstOffset;
       return null;
     }
-    const from = firstOffset > this.warmup ? firstOffset - this.warmup : 0n;
+    // not below the partition's first record: KafkaJS would "recover" by committing the earliest offset
+    const wanted = firstOffset > this.warmup ? firstOffset - this.warmup : 0n;
+    const from = wanted > lowWatermark ? wanted : lowWatermark < firstOffset ? lowWatermark : firstOffset;
     this.parts.set(partition, { correlator: new Correlator(this.options), resumeAt: firstOffset, next: from, committed: firstOffset });
     this.counts.warmups++;
     return from < firstOffset ? from : null;
+  }
+
+  /** Whether a batch at `firstOffset` starts the partition over (new here, or others moved it on): begin() then asks for a warm-up. */
+  starts(partition: number, firstOffset: bigint): boolean {
+    const state = this.parts.get(partition);
+    if (state === undefined) return true;
+    if (firstOffset <= state.next) return false;
+    return !(state.next < state.resumeAt && firstOffset <= state.resumeAt);
   }
 
   phase(partition: number, offset: bigint): RecordPhase {

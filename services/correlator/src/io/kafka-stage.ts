@@ -44,7 +44,7 @@ export class CorrelatorStage implements Component {
   private lane: Promise<unknown> = Promise.resolve();
   private readonly counters = { consumed: 0, produced: 0, deadLettered: 0 };
 
-  constructor(kafka: Kafka, private readonly producer: RecordProducer, private readonly log: Logger, private readonly options: CorrelatorStageOptions = {}) {
+  constructor(private readonly kafka: Kafka, private readonly producer: RecordProducer, private readonly log: Logger, private readonly options: CorrelatorStageOptions = {}) {
     this.correlator = new PartitionedCorrelator(options);
     this.consumer = new StageConsumer(kafka, {
       groupId: options.groupId ?? stageGroupId('correlator'),
@@ -90,7 +90,9 @@ export class CorrelatorStage implements Component {
   private async handle(records: ConsumedRecord[]): Promise<BatchOutcome> {
     const first = records[0]!;
     const partition = first.partition;
-    const seekTo = this.correlator.begin(partition, BigInt(first.offset));
+    const firstOffset = BigInt(first.offset);
+    const low = this.correlator.starts(partition, firstOffset) ? await this.lowWatermark(partition) : 0n;
+    const seekTo = this.correlator.begin(partition, firstOffset, low);
     if (seekTo !== null) {
       this.pending.delete(partition); // a fresh start: the records are read again
       this.log.info('rebuilding join state', { partition, from: seekTo.toString(), resumeAt: first.offset });
@@ -138,6 +140,21 @@ export class CorrelatorStage implements Component {
       await this.producer.send(Topics.spans, out.spans);
       this.counters.produced += out.spans.length;
       this.pending.delete(partition);
+    }
+  }
+
+  /** The partition's first retained offset (0 when Kafka cannot say: the warm-up may then ask for too much, and KafkaJS falls back to the earliest). */
+  private async lowWatermark(partition: number): Promise<bigint> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const offsets = await admin.fetchTopicOffsets(Topics.transactions);
+      return BigInt(offsets.find((o) => o.partition === partition)?.low ?? '0');
+    } catch (err) {
+      this.log.warn('cannot read the first offset of a partition', { partition, error: errorMessage(err) });
+      return 0n;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
     }
   }
 
