@@ -13,4 +13,7 @@ export { parseB3Single } from './core/trace-context/b3-single.js';
 export { parseB3Multi } from './core/trace-context/b3-multi.js';
 export { parseUberTraceId } from './core/trace-context/jaeger.js';
 export { HEADER_FORMATS, type HeaderFormat, type ParseResult, type ParsedIds } from './core/trace-context/types.js';
-export { CorrelatorStage } from './io/kafka-stage.js';
+export { CorrelatorStage, type CorrelatorStageOptions, type CorrelatorStageStats } from './io/kafka-stage.js';
+export { PartitionedCorrelator, type PartitionedCorrelatorOptions, type PartitionedStats, type RecordPhase } from './core/partitioned.js';
+export { type Emitted } from './core/connection-join.js';
+export { benchCorrelator, type CorrelatorBench } from './bench/throughput.js';

@@ -8,6 +8,7 @@ import { benchCaptureOverhead } from './capture-overhead.js';
 import { benchIdleFlowMemory } from './idle-flow-memory.js';
 import { benchCaptureRss } from './capture-rss.js';
 import { benchReplaySpeed } from './replay-speed.js';
+import { benchSpansPipeline } from './spans-pipeline.js';
 import { printTable, writeResults, type BenchResults } from './results.js';
 
 const RESULTS = fileURLToPath(new URL('../../../../bench/results/latest.json', import.meta.url));
@@ -39,6 +40,7 @@ Object.assign(results, await benchCaptureRss(stack));
 const replayRps = Number(process.env['CLOVISOR_BENCH_REPLAY_RPS'] ?? 200);
 process.stderr.write(`bench: replay of ${seconds} s of HTTP at ${replayRps} requests/s captured on two veths …\n`);
 Object.assign(results, await benchReplaySpeed(stack, seconds, replayRps));
+Object.assign(results, await benchSpansPipeline(stack, seconds));
 
 process.stdout.write(printTable(results) + '\n');
 writeResults(RESULTS, results);

@@ -17,6 +17,9 @@
 // releases spans nothing else would release while traffic is quiet.
 //
 // Bounded: both maps have a capacity; entries leave oldest first, every one of them counted.
+//
+// Every held SERVER span carries its origin (the Kafka offset of its transaction) and comes
+// out with it, so the Kafka stage never commits past a span still held (kafka-stage.ts).
 
 import { stringAttr, type SpanRecord, type Transaction } from '@clovisor/core';
 
@@ -52,14 +55,24 @@ export interface ConnectionJoinStats {
   clientsDuplicate: number;
 }
 
+/** What a SERVER span needs of its CLIENT span (only this is remembered: less memory, less GC). */
+export type ClientParent = Pick<SpanRecord, 'traceId' | 'spanId' | 'traceFlags' | 'traceState'>;
+
 interface ClientEntry {
-  span: SpanRecord;
+  span: ClientParent;
   atNs: bigint;
+}
+
+/** A span and the input position (Kafka offset) of the transaction it was built from; -1n when unknown. */
+export interface Emitted {
+  span: SpanRecord;
+  origin: bigint;
 }
 
 interface HeldEntry {
   span: SpanRecord;
   atNs: bigint;
+  origin: bigint;
   /** tick generation when held: released by the second tick after it */
   tick: number;
 }
@@ -77,7 +90,7 @@ export function completionNs(tx: Pick<Transaction, 'requestEndNs' | 'responseEnd
 }
 
 /** The SERVER span as a child of the CLIENT span, in the CLIENT span's trace. */
-export function childOfClient(server: SpanRecord, client: SpanRecord): SpanRecord {
+export function childOfClient(server: SpanRecord, client: ClientParent): SpanRecord {
   return {
     ...server,
     traceId: client.traceId,
@@ -118,14 +131,14 @@ export class ConnectionJoin {
    * Moves the capture clock to `atNs`: forgets CLIENT spans older than the window and returns
    * the held SERVER spans whose wait is over (unjoined). Call before client()/server().
    */
-  advance(atNs: bigint): SpanRecord[] {
+  advance(atNs: bigint): Emitted[] {
     if (atNs > this.newestNs) this.newestNs = atNs;
     for (const [key, entry] of this.clients) {
       if (entry.atNs + this.windowNs >= this.newestNs) break;
       this.clients.delete(key);
       this.counts.clientsExpired++;
     }
-    const released: SpanRecord[] = [];
+    const released: Emitted[] = [];
     for (const [key, entry] of this.held) {
       if (entry.atNs + this.holdNs >= this.newestNs) break;
       released.push(this.release(key, entry, 'unjoinedExpired'));
@@ -134,13 +147,13 @@ export class ConnectionJoin {
   }
 
   /** A CLIENT span: remembered; returns the held SERVER span it parents, if one waits. */
-  client(key: string, span: SpanRecord, atNs: bigint): SpanRecord | null {
+  client(key: string, span: SpanRecord, atNs: bigint): Emitted | null {
     const existing = this.clients.get(key);
     if (existing !== undefined && !this.isStale(existing.atNs, atNs, this.windowNs)) {
       if (existing.span.spanId !== span.spanId) this.counts.clientsDuplicate++;
     } else {
       this.clients.delete(key);
-      this.clients.set(key, { span, atNs });
+      this.clients.set(key, { span: { traceId: span.traceId, spanId: span.spanId, traceFlags: span.traceFlags, traceState: span.traceState }, atNs });
       while (this.clients.size > this.capacity) {
         this.clients.delete(this.clients.keys().next().value as string);
         this.counts.clientsEvictedFull++;
@@ -150,24 +163,24 @@ export class ConnectionJoin {
     if (waiting === undefined) return null;
     this.held.delete(key);
     this.counts.joinedAfterHold++;
-    return childOfClient(waiting.span, this.clients.get(key)?.span ?? span);
+    return { span: childOfClient(waiting.span, this.clients.get(key)?.span ?? span), origin: waiting.origin };
   }
 
   /** A SERVER span: joined now (returned), held (empty), plus any span a duplicate key displaced. */
-  server(key: string, span: SpanRecord, atNs: bigint): SpanRecord[] {
+  server(key: string, span: SpanRecord, atNs: bigint, origin = -1n): Emitted[] {
     const client = this.clients.get(key);
     if (client !== undefined && !this.isStale(client.atNs, atNs, this.windowNs)) {
       this.counts.joined++;
-      return [childOfClient(span, client.span)];
+      return [{ span: childOfClient(span, client.span), origin }];
     }
     if (this.holdNs === 0n) {
       this.counts.unjoinedNotHeld++;
-      return [span];
+      return [{ span, origin }];
     }
-    const out: SpanRecord[] = [];
+    const out: Emitted[] = [];
     const previous = this.held.get(key);
     if (previous !== undefined) out.push(this.release(key, previous, 'unjoinedDuplicate'));
-    this.held.set(key, { span, atNs, tick: this.ticks });
+    this.held.set(key, { span, atNs, origin, tick: this.ticks });
     while (this.held.size > this.holdCapacity) {
       const [oldKey, oldest] = this.held.entries().next().value as [string, HeldEntry];
       out.push(this.release(oldKey, oldest, 'unjoinedFull'));
@@ -176,8 +189,8 @@ export class ConnectionJoin {
   }
 
   /** Wall-clock valve while traffic is quiet: releases spans held since before the previous tick. */
-  tick(): SpanRecord[] {
-    const released: SpanRecord[] = [];
+  tick(): Emitted[] {
+    const released: Emitted[] = [];
     for (const [key, entry] of this.held) {
       if (entry.tick < this.ticks) released.push(this.release(key, entry, 'unjoinedIdle'));
     }
@@ -186,18 +199,27 @@ export class ConnectionJoin {
   }
 
   /** Everything still held, unjoined (on stop). */
-  flush(): SpanRecord[] {
+  flush(): Emitted[] {
     return [...this.held].map(([key, entry]) => this.release(key, entry, 'unjoinedFlush'));
+  }
+
+  /** The lowest origin ≥ `from` among the SERVER spans held now, or null. */
+  oldestHeldOrigin(from: bigint): bigint | null {
+    let oldest: bigint | null = null;
+    for (const { origin } of this.held.values()) {
+      if (origin >= from && (oldest === null || origin < oldest)) oldest = origin;
+    }
+    return oldest;
   }
 
   stats(): ConnectionJoinStats {
     return { clients: this.clients.size, held: this.held.size, ...this.counts };
   }
 
-  private release(key: string, entry: HeldEntry, reason: Counter): SpanRecord {
+  private release(key: string, entry: HeldEntry, reason: Counter): Emitted {
     this.held.delete(key);
     this.counts[reason]++;
-    return entry.span;
+    return { span: entry.span, origin: entry.origin };
   }
 
   private isStale(entryNs: bigint, atNs: bigint, windowNs: bigint): boolean {

@@ -6,9 +6,11 @@
 // the connection join (the SERVER capture of a request becomes the child of its CLIENT capture,
 // connection-join.ts), which holds a SERVER span seen first for a short while. So process()
 // returns zero or more spans, and tick()/flush() return the held spans whose wait is over.
+// The *From variants also say which input (Kafka offset, `origin`) each span was built from:
+// the Kafka stage needs it to commit only inputs whose spans have left (partitioned.ts).
 
 import type { SpanRecord, Transaction } from '@clovisor/core';
-import { ConnectionJoin, completionNs, connectionKey, type ConnectionJoinStats } from './connection-join.js';
+import { ConnectionJoin, completionNs, connectionKey, type ConnectionJoinStats, type Emitted } from './connection-join.js';
 import { RequestIdHold, type RequestIdHoldStats } from './request-id-hold.js';
 import { RequestIdWindow, type RequestIdWindowStats } from './request-id-window.js';
 import { buildSpanWithTrace } from './span-builder.js';
@@ -57,6 +59,8 @@ export interface CorrelatorStats {
 interface HeldHop {
   tx: Transaction;
   context: TraceContext;
+  /** the input it came from (partitioned.ts commits only below what is still held) */
+  origin: bigint;
 }
 
 const HEADER_CONTEXT_SOURCES: ReadonlySet<TraceSource> = new Set(['w3c', 'b3', 'b3-single', 'jaeger']);
@@ -86,6 +90,11 @@ export class Correlator {
   }
 
   process(tx: Transaction): SpanRecord[] {
+    return spansOf(this.processFrom(tx, -1n));
+  }
+
+  /** process(), each span with the origin of its transaction (held spans: of theirs). */
+  processFrom(tx: Transaction, origin: bigint): Emitted[] {
     this.transactions++;
     const context = extractTraceContext(tx.http?.requestHeaders ?? {});
     for (const format of context.malformed) this.malformed[format]++;
@@ -93,22 +102,22 @@ export class Correlator {
     const requestId = context.requestId;
     const learned = requestId !== null && context.source === null ? this.window.lookup(requestId, tx.requestStartNs) : null;
     if (requestId !== null && context.source === null && learned === null && this.hold !== null) {
-      out.push(...this.released(this.hold.hold(requestId, { tx, context }, completionNs(tx))));
+      out.push(...this.released(this.hold.hold(requestId, { tx, context, origin }, completionNs(tx))));
       return this.emit(out);
     }
-    out.push(...this.correlate(tx, context, learned));
+    out.push(...this.correlate(tx, context, learned, origin));
     // its context is now learned: the hops of the same request that waited for it join it
     if (requestId !== null && context.source !== null && this.hold !== null) out.push(...this.released(this.hold.take(requestId)));
     return this.emit(out);
   }
 
   /** Hops that stopped waiting: what the window knows now decides (learned, else the request id). */
-  private released(hops: HeldHop[]): SpanRecord[] {
-    return hops.flatMap(({ tx, context }) => this.correlate(tx, context, this.window.lookup(context.requestId!, tx.requestStartNs)));
+  private released(hops: HeldHop[]): Emitted[] {
+    return hops.flatMap(({ tx, context, origin }) => this.correlate(tx, context, this.window.lookup(context.requestId!, tx.requestStartNs), origin));
   }
 
   /** One transaction's span through the x-request-id window and the connection join. */
-  private correlate(tx: Transaction, context: TraceContext, learned: LearnedTrace | null): SpanRecord[] {
+  private correlate(tx: Transaction, context: TraceContext, learned: LearnedTrace | null, origin: bigint): Emitted[] {
     const requestId = context.requestId;
     const { span, trace } = buildSpanWithTrace(tx, {
       context, learned, deriveTraceFromRequestId: this.deriveTraceFromRequestId, legacyTags: this.legacyTags,
@@ -118,15 +127,15 @@ export class Correlator {
       this.window.learn(requestId, learnt, tx.requestStartNs);
     }
     // UDP has no sequence number to tell two requests of one 5-tuple apart: not joined.
-    if (this.join === null || tx.transport !== 'TCP') return [span];
+    if (this.join === null || tx.transport !== 'TCP') return [{ span, origin }];
     const out = this.join.advance(completionNs(tx));
     const key = connectionKey(tx);
     if (tx.podRole === 'CLIENT') {
-      out.push(span);
+      out.push({ span, origin });
       const server = this.join.client(key, span, completionNs(tx));
       if (server !== null) out.push(server);
     } else {
-      out.push(...this.join.server(key, span, completionNs(tx)));
+      out.push(...this.join.server(key, span, completionNs(tx), origin));
     }
     return out;
   }
@@ -137,6 +146,10 @@ export class Correlator {
    * spans unjoined.
    */
   tick(): SpanRecord[] {
+    return spansOf(this.tickFrom());
+  }
+
+  tickFrom(): Emitted[] {
     const out = this.released(this.hold?.tick() ?? []);
     out.push(...(this.join?.tick() ?? []));
     return this.emit(out);
@@ -144,9 +157,22 @@ export class Correlator {
 
   /** On stop: every span still waiting. */
   flush(): SpanRecord[] {
+    return spansOf(this.flushFrom());
+  }
+
+  flushFrom(): Emitted[] {
     const out = this.released(this.hold?.flush() ?? []);
     out.push(...(this.join?.flush() ?? []));
     return this.emit(out);
+  }
+
+  /** The lowest origin ≥ `from` of a span still held (a waiting hop or SERVER span, not yet emitted), or null. */
+  oldestHeldOrigin(from: bigint): bigint | null {
+    let oldest = this.join?.oldestHeldOrigin(from) ?? null;
+    for (const { origin } of this.hold?.held() ?? []) {
+      if (origin >= from && (oldest === null || origin < oldest)) oldest = origin;
+    }
+    return oldest;
   }
 
   stats(): CorrelatorStats {
@@ -162,14 +188,18 @@ export class Correlator {
   }
 
   /** Counts spans as they leave, by their final trace source (a joined SERVER span: client-span). */
-  private emit(spans: SpanRecord[]): SpanRecord[] {
-    for (const span of spans) {
+  private emit(spans: Emitted[]): Emitted[] {
+    for (const { span } of spans) {
       const source = span.attributes['clovisor.trace_source']?.stringValue;
       if (typeof source === 'string' && source in this.sources) this.sources[source as TraceSource]++;
     }
     this.spans += spans.length;
     return spans;
   }
+}
+
+function spansOf(emitted: Emitted[]): SpanRecord[] {
+  return emitted.map((e) => e.span);
 }
 
 function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {

@@ -102,6 +102,11 @@ export class RequestIdHold<T> {
     return [...this.waiting.keys()].flatMap((requestId) => this.release(requestId, 'flushed'));
   }
 
+  /** Every hop waiting now (to find the oldest input not yet out). */
+  *held(): IterableIterator<T> {
+    for (const entry of this.waiting.values()) yield* entry.items;
+  }
+
   stats(): RequestIdHoldStats {
     return { held: this.size, ...this.counts };
   }
