@@ -17,8 +17,9 @@ const brokers = process.env['CLOVISOR_BROKERS'] ?? '127.0.0.1:9092';
 const log = createLogger('restart-test', () => undefined);
 const kafka = createKafka(brokers.split(','), 'restart-test', log);
 const child = fileURLToPath(new URL('../testing/correlator-process.js', import.meta.url));
-// the idle tick must not release the held span before the crash: a long hold
-const OPTIONS = JSON.stringify({ serverHoldMs: 20_000 });
+// long holds: the idle tick (it runs at the shorter of the two holds) must not release the
+// held spans before the crash, so that only the input decides and the runs are comparable
+const OPTIONS = JSON.stringify({ serverHoldMs: 20_000, requestIdHoldMs: 20_000 });
 const REQUESTS = 8;
 
 interface Run {
