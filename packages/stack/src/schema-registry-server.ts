@@ -17,6 +17,7 @@ export interface SchemaRegistryServer {
   url: string;
   pid: number;
   logFile: string;
+  alive(): boolean;
   stop(): Promise<void>;
 }
 
@@ -35,7 +36,7 @@ export async function startSchemaRegistry(cfg: StackConfig, port: number, log: (
     { cwd: dir, logFile },
   );
   const url = `http://${HOST}:${port}${CCOMPAT_PATH}`;
-  const server: SchemaRegistryServer = { url, pid, logFile, stop: async () => void (await stopProcess(pid)) };
+  const server: SchemaRegistryServer = { url, pid, logFile, alive: () => isAlive(pid), stop: async () => void (await stopProcess(pid)) };
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (!isAlive(pid)) {
