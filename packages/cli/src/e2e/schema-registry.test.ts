@@ -143,3 +143,26 @@ test('an unreachable registry: pcap import and a stage fail at start with a mess
   assert.equal(decode.code, 1, decode.stderr);
   assert.match(decode.stderr, /schema registry unreachable at .*\(start it or fix --schema-registry\)/);
 });
+
+test('a schema the registry refuses as incompatible stops pcap import with the registry\'s reason', async () => {
+  const subject = `clovisor.segments.v1${topics.suffix}.refused-value`;
+  // an earlier "version" whose flowId is an int: today's string flowId cannot read it (BACKWARD)
+  const earlier = JSON.stringify({ type: 'record', name: 'SegmentBatch', namespace: 'io.clovisor.v1', fields: [{ name: 'flowId', type: 'int' }] });
+  const headers = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
+  const reg = await fetch(`${registry.url}/subjects/${subject}/versions`, { method: 'POST', headers, body: JSON.stringify({ schema: earlier }) });
+  assert.equal(reg.status, 200, await reg.text());
+  const cfg = await fetch(`${registry.url}/config/${subject}`, { method: 'PUT', headers, body: JSON.stringify({ compatibility: 'BACKWARD' }) });
+  assert.equal(cfg.status, 200, await cfg.text());
+  const res = clovisor(['pcap', 'import', FIXTURES + WITH_REGISTRY, '--topic', subject.replace(/-value$/, ''), '--schema-registry', registry.url]);
+  assert.equal(res.code, 2, res.stderr);
+  assert.match(res.stderr, new RegExp(`refused the schema for ${subject.replaceAll('.', '\\.')} as incompatible with its earlier versions: Incompatible artifact: `));
+  assert.match(res.stderr, /check the subject's compatibility level/);
+});
+
+test('a Confluent record whose id the registry does not have is AVRO_UNKNOWN_SCHEMA_ID', async () => {
+  const body = codecs().segments.encode(readCaptureFile(readFileSync(FIXTURES + WITH_REGISTRY), { node: 'n1' }).batches[0]!).subarray(10);
+  const unknown = Buffer.concat([Buffer.from([0, 0, 0, 0x27, 0x0f]), body]); // id 9999
+  await useSchemaRegistry(registry.url, []);
+  await loadRegistrySchemas([unknown]);
+  assert.throws(() => codecs().segments.decode(unknown), (err: unknown) => err instanceof DecodeError && err.code === 'AVRO_UNKNOWN_SCHEMA_ID' && /9999 is not in the schema registry at/.test(err.message));
+});
