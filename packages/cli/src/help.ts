@@ -93,7 +93,7 @@ Commands:
   decode     clovisor.segments.v1 -> TCP reassembly, protocol parsers -> clovisor.transactions.v1
   correlate  clovisor.transactions.v1 -> trace context, spans -> clovisor.spans.v1
   export     clovisor.spans.v1 -> OTLP (Jaeger); commits offsets only once the backend accepted
-  stack      up|status|down: the local stack of real servers (Kafka, Redis, Jaeger)
+  stack      up|status|down|registry: the local stack of real servers (Kafka, Redis, Jaeger)
   demo       the whole pipeline on two demo pods, with the spans it finds in Jaeger
   pcap       decode|import <file>, export -o <file>: a .pcap/.pcapng file offline, into or out of clovisor.segments.v1
   replay     re-decode a range of clovisor.segments.v1 into .replay-<id> topics or to OTLP
@@ -211,7 +211,7 @@ real HTTP server and curl, runs \`clovisor run\` on their host-side veths, sends
 (default 5) with W3C traceparent headers and prints the spans it finds in Jaeger. --keep leaves
 the pipeline and pods running until Ctrl-C. Needs root.`,
 
-  stack: `Usage: clovisor stack up [--json] | status [--json] | down
+  stack: `Usage: clovisor stack up [--json] | status [--json] | down | registry [--port <n>]
 
 up      installs what is missing (cached in ~/.cache/clovisor) and starts, on this machine:
         Kafka (KRaft, single node, 127.0.0.1:9092), Redis (127.0.0.1:6379) and Jaeger v2 with
@@ -219,6 +219,10 @@ up      installs what is missing (cached in ~/.cache/clovisor) and starts, on th
         already answer are reused. --json prints exactly one JSON object with the endpoints.
 status  what runs, where, and whether this stack started it.
 down    stops what 'stack up' started, nothing else.
+registry  the optional schema registry for --schema-registry (not started by 'up'): Apicurio
+        Registry built once from Maven Central, in memory, on 127.0.0.1:<port> (default 8081),
+        in the foreground until Ctrl-C; prints the URL to give --schema-registry
+        (http://127.0.0.1:<port>/apis/ccompat/v7).
 
 Environment: CLOVISOR_BROKERS, CLOVISOR_REDIS_URL, CLOVISOR_OTLP_ENDPOINT, CLOVISOR_JAEGER_QUERY
 name servers to use instead of starting them.`,

@@ -7,3 +7,5 @@ export { probeJaeger } from './probe-jaeger.js';
 export type { ProbeResult } from './tcp.js';
 export { formatStatus } from './format.js';
 export { dockerEngineReachable } from './docker-seam.js';
+export { startSchemaRegistry, CCOMPAT_PATH, type SchemaRegistryServer } from './schema-registry-server.js';
+export { installSchemaRegistry } from './install-schema-registry.js';

@@ -1,16 +1,18 @@
 import { stackDown, stackStatus, stackUp, formatStatus, type ComponentName } from '@clovisor/stack';
 import { parseFlags, UsageError } from '../flags.js';
+import { registryPort, runSchemaRegistry } from './stack-registry.js';
 
 interface StackFlags {
   json?: boolean;
   only?: string[];
+  port?: string;
   _: string[];
 }
 
 const COMPONENT_NAMES: ComponentName[] = ['kafka', 'redis', 'jaeger'];
 
 export async function stackCommand(args: string[]): Promise<number> {
-  const flags = parseFlags<StackFlags>('stack', args, { json: { type: 'boolean' }, only: { type: 'string', multiple: true } });
+  const flags = parseFlags<StackFlags>('stack', args, { json: { type: 'boolean' }, only: { type: 'string', multiple: true }, port: { type: 'string' } });
   if (flags === 'help') return 0;
   const [action, ...extra] = flags._;
   if (extra.length > 0) throw new UsageError('stack', `unexpected argument "${extra[0]}"`);
@@ -33,7 +35,9 @@ export async function stackCommand(args: string[]): Promise<number> {
     case 'down':
       await stackDown({ log, ...(only ? { only } : {}) });
       return 0;
+    case 'registry':
+      return runSchemaRegistry(registryPort(flags.port), log);
     default:
-      throw new UsageError('stack', action === undefined ? 'say up, status or down' : `unknown action "${action}"`);
+      throw new UsageError('stack', action === undefined ? 'say up, status, down or registry' : `unknown action "${action}"`);
   }
 }

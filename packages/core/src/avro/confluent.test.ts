@@ -1,14 +1,15 @@
 // Registry mode's wire format against bytes computed by hand from Confluent's documentation
 // (magic byte 0, then the schema id as 4 bytes in network byte order, then the Avro binary
 // body), and the typed errors of the cases a registry leaves open. No registry runs here: the
-// HTTP client is only checked against a port where nothing listens.
+// HTTP client is only checked against a port where nothing listens (the client against a real
+// registry: packages/cli/src/e2e/schema-registry.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type avro from 'avsc';
 import { RecordCodec, confluentFrame, confluentSchemaId } from './codec.js';
 import { codecs } from './schemas.js';
-import { SchemaRegistryClient } from './registry.js';
+import { SchemaRegistryClient, errorBody } from './registry.js';
 import { ConfigError, DecodeError, UnavailableError } from '../errors.js';
 import { intAttr, type SpanRecord } from '../records.js';
 
@@ -78,4 +79,12 @@ test('registry client: a URL is checked, an unreachable registry is a retryable 
   assert.equal(client.url, `http://127.0.0.1:${port}`);
   await assert.rejects(client.schemaById(1), (err: unknown) => err instanceof UnavailableError && err.code === 'SCHEMA_REGISTRY_UNREACHABLE' && err.retryable);
   await assert.rejects(client.register('clovisor.spans.v1-value', V1), (err: unknown) => err instanceof UnavailableError && /unreachable at http:\/\/127\.0\.0\.1/.test(err.message));
+});
+
+test('registry error bodies: the message of Confluent\'s {error_code, message}, else the start of the text', () => {
+  assert.equal(errorBody('{"error_code":40403,"message":"Schema not found"}'), 'Schema not found (error 40403)');
+  // Apicurio answers an incompatible schema with error_code 0
+  assert.equal(errorBody('{"message":"Incompatible artifact: t-value [AVRO]","error_code":0}'), 'Incompatible artifact: t-value [AVRO]');
+  assert.equal(errorBody('<html>502 Bad Gateway</html>'), '<html>502 Bad Gateway</html>');
+  assert.equal(errorBody('x'.repeat(300)).length, 200);
 });

@@ -27,7 +27,7 @@ export class SchemaRegistryClient {
   async register(subject: string, schema: avro.Schema): Promise<number> {
     const res = await this.request('POST', `/subjects/${encodeURIComponent(subject)}/versions`, JSON.stringify({ schema: JSON.stringify(schema) }));
     if (res.status === 409) {
-      throw new ConfigError(`schema registry ${this.url} refused the schema for ${subject} as incompatible with its earlier versions: ${res.text}; check the subject's compatibility level`);
+      throw new ConfigError(`schema registry ${this.url} refused the schema for ${subject} as incompatible with its earlier versions: ${errorBody(res.text)}; check the subject's compatibility level`);
     }
     if (res.status !== 200) throw this.failure(`POST /subjects/${subject}/versions`, res);
     const id = (JSON.parse(res.text) as { id?: unknown }).id;
@@ -62,6 +62,17 @@ export class SchemaRegistryClient {
   }
 
   private failure(what: string, res: { status: number; text: string }): UnavailableError {
-    return new UnavailableError('SCHEMA_REGISTRY_ERROR', `schema registry ${this.url}: ${what} answered ${res.status}: ${res.text.slice(0, 200)}`);
+    return new UnavailableError('SCHEMA_REGISTRY_ERROR', `schema registry ${this.url}: ${what} answered ${res.status}: ${errorBody(res.text)}`);
   }
+}
+
+/** The `message` of a Confluent error body ({"error_code": n, "message": "…"}), else the start of the text. */
+export function errorBody(text: string): string {
+  try {
+    const body = JSON.parse(text) as { message?: unknown; error_code?: unknown };
+    if (typeof body.message === 'string') return typeof body.error_code === 'number' && body.error_code !== 0 ? `${body.message} (error ${body.error_code})` : body.message;
+  } catch {
+    // not JSON: a proxy's page, say
+  }
+  return text.slice(0, 200);
 }
