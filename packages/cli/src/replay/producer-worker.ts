@@ -1,8 +1,9 @@
 // The replay's Kafka producer in a worker thread: KafkaJS's request encoding (partitioning,
 // record batches, CRCs) is a quarter of a replay's CPU, and here it runs beside the decoding
-// instead of between it. Requests are handled one at a time, in the order posted, so each
-// topic's records are sent in the order the cores produced them.
-import { parentPort, workerData } from 'node:worker_threads';
+// instead of between it. Each topic's requests are handled one at a time, in the order posted,
+// so its records are sent in the order the cores produced them; different topics' requests
+// overlap (one is encoded while another waits for the broker).
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { RecordProducer, createKafka, createLogger, errorMessage } from '@clovisor/core';
 import { unpack, type Packed } from './packed.js';
 
@@ -18,20 +19,30 @@ if (port === null) throw new Error('producer-worker.js runs as a worker thread')
 const { brokers } = workerData as ProducerWorkerInit;
 const log = createLogger('clovisor-replay/producer');
 const producer = new RecordProducer(createKafka(brokers, 'clovisor-replay', log), log);
-let queue: Promise<void> = producer.start();
+const started = producer.start();
+/** per topic: the last request's completion (never rejects) */
+const queues = new Map<string, Promise<void>>();
+
+function reply(to: MessagePort, id: number, run: () => Promise<void>): Promise<void> {
+  return run().then(
+    () => to.postMessage({ id, error: null } satisfies ProducerReply),
+    (err: unknown) => to.postMessage({ id, error: errorMessage(err) } satisfies ProducerReply),
+  );
+}
 
 port.on('message', (req: ProducerRequest) => {
-  queue = queue.then(async () => {
-    if ('stop' in req) {
+  if ('stop' in req) {
+    // after every request posted before it
+    const pending = [started.catch(() => undefined), ...queues.values()];
+    void reply(port, req.id, async () => {
+      await Promise.all(pending);
       await producer.stop();
-      port.postMessage({ id: req.id, error: null } satisfies ProducerReply);
-      port.close();
-      return;
-    }
-    const records = unpack(req.values).map((value, i) => ({ key: req.keys[i]!, value }));
-    await producer.send(req.topic, records);
-    port.postMessage({ id: req.id, error: null } satisfies ProducerReply);
-  }).catch((err: unknown) => {
-    port.postMessage({ id: req.id, error: errorMessage(err) } satisfies ProducerReply);
-  });
+    }).then(() => port.close());
+    return;
+  }
+  const previous = queues.get(req.topic) ?? Promise.resolve();
+  queues.set(req.topic, previous.then(() => reply(port, req.id, async () => {
+    await started;
+    await producer.send(req.topic, unpack(req.values).map((value, i) => ({ key: req.keys[i]!, value })));
+  })));
 });

@@ -8,7 +8,7 @@ import {
   type Logger,
 } from '@clovisor/core';
 import { PluginHost, type PluginSpec } from '@clovisor/decoder';
-import { createOtlpPusher, type OtlpPusher } from '@clovisor/exporter';
+import type { OtlpPusher } from '@clovisor/exporter';
 import { UsageError } from '../flags.js';
 import { ReplayPipeline, type ReplayCounts } from './pipeline.js';
 import { Progress, type ProgressOutput } from './progress.js';
@@ -66,7 +66,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   let pusher: OtlpPusher | null = null;
   let reader: RangeReader | null = null;
   try {
-    if (o.otlp !== null) pusher = createOtlpPusher({ protocol: o.otlp.protocol, endpoint: o.otlp.endpoint });
+    // the OTLP exporters (gRPC, protobuf) take a tenth of a second to load: only when used
+    if (o.otlp !== null) pusher = (await import('@clovisor/exporter')).createOtlpPusher({ protocol: o.otlp.protocol, endpoint: o.otlp.endpoint });
     const sink = pusher === null ? kafkaSink(producer, topics) : otlpSink(pusher, producer, topics.deadletter);
     const pipeline = new ReplayPipeline(sink, { plugins, legacyTags: o.legacyTags });
     const total = totalRecords(ranges);

@@ -17,6 +17,10 @@ import { typeOptions } from './long-types.js';
 (avro.Type as unknown as { __reset(size: number): void }).__reset(1024 * 1024);
 
 const SINGLE_OBJECT_MAGIC = Buffer.from([0xc3, 0x01]);
+/** A codec encodes into a buffer of its own (avsc's toBuffer plus framing copied each record twice);
+ * one grown for a larger record is kept up to SCRATCH_KEPT_BYTES. */
+const SCRATCH_BYTES = 64 * 1024;
+const SCRATCH_KEPT_BYTES = 1024 * 1024;
 const CONFLUENT_MAGIC = 0x00;
 
 export interface WriterSchema {
@@ -56,6 +60,7 @@ export class RecordCodec<T> {
   /** ids this codec cannot read (the registry lacks them, or they are another record type): why */
   private readonly unusableIds = new Map<number, string>();
   private registry: { url: string; writeId: number | null } | null = null;
+  private scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
 
   /** `olderSchemas` are previous versions this reader must still read. */
   constructor(readonly schema: avro.Schema, olderSchemas: avro.Schema[] = []) {
@@ -100,16 +105,31 @@ export class RecordCodec<T> {
   }
 
   encode(record: T): Buffer {
-    const errors: string[] = [];
-    const valid = this.reader.type.isValid(record, {
-      errorHook: (path: string[]) => errors.push(path.join('.') || '(root)'),
-    });
-    if (!valid) {
+    // checked without a hook first: the hook makes avsc track every field's path (slower), so
+    // the paths are collected only for the error message of an invalid record
+    if (!this.reader.type.isValid(record)) {
+      const errors: string[] = [];
+      this.reader.type.isValid(record, { errorHook: (path: string[]) => errors.push(path.join('.') || '(root)') });
       throw new DecodeError('AVRO_INVALID_RECORD', `${this.name}: invalid value at ${errors.join(', ')}`);
     }
-    const body = this.reader.type.toBuffer(record);
     const id = this.registry?.writeId ?? null;
-    return id === null ? Buffer.concat([this.header, body]) : confluentFrame(id, body);
+    if (id !== null) return confluentFrame(id, this.reader.type.toBuffer(record));
+    return this.singleObject(record);
+  }
+
+  /** Header and body written into the scratch buffer, then copied out once. */
+  private singleObject(record: T): Buffer {
+    for (;;) {
+      this.header.copy(this.scratch, 0);
+      const end = this.reader.type.encode(record, this.scratch, this.header.length);
+      if (end >= 0) {
+        const out = Buffer.from(this.scratch.subarray(0, end));
+        if (this.scratch.length > SCRATCH_KEPT_BYTES) this.scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+        return out;
+      }
+      // too small: avsc returns minus the bytes missing
+      this.scratch = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, this.scratch.length - end));
+    }
   }
 
   decode(value: Buffer | null): T {

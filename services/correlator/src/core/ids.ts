@@ -1,13 +1,18 @@
 // Deterministic ids, so replaying the same transactions produces the same spans (idempotent
 // reprocessing). sha256 from node:crypto is a pure computation, not I/O; it is fast enough
-// (~1 µs per id) and spreads short, similar inputs well.
+// (~0.5 µs per id one-shot) and spreads short, similar inputs well.
 
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Transaction } from '@clovisor/core';
+
+/** hex sha256: one-shot crypto.hash (Node ≥ 20.12) builds no Hash object, 2-3x faster than createHash */
+const sha256Hex: (input: string) => string = typeof crypto.hash === 'function'
+  ? (input) => crypto.hash('sha256', input, 'hex')
+  : (input) => crypto.createHash('sha256').update(input).digest('hex');
 
 /** `hexLen` hex chars of sha256(input), never all zero (an all-zero id is invalid in OTLP). */
 export function hashId(input: string, hexLen: 16 | 32): string {
-  const digest = createHash('sha256').update(input).digest('hex');
+  const digest = sha256Hex(input);
   for (let at = 0; at + hexLen <= digest.length; at += hexLen) {
     const id = digest.slice(at, at + hexLen);
     if (!/^0+$/.test(id)) return id;

@@ -2,7 +2,7 @@
 // (protocol → module path), re-read when a protocol name is published on
 // clovisor_proto_plugin_cfg_chan (that plugin is then loaded again even if its path did not
 // change) and every periodMs. Redis down: keep what is loaded, log once per outage, retry.
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
 import { errorMessage, type Logger } from '@clovisor/core';
 import type { PluginSpec } from './types.js';
 
@@ -45,7 +45,9 @@ export class PluginConfigWatcher {
       disableOfflineQueue: true, // a read while down fails at once instead of piling up
       socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(500 * (retries + 1), 5000) },
     };
-    const client = createClient(options);
+    // loaded here, not with the package: commands that never watch Redis (replay, pcap) start faster
+    const { createClient: connect } = await import('redis');
+    const client = connect(options);
     const subscriber = client.duplicate();
     this.client = client;
     this.subscriber = subscriber;
