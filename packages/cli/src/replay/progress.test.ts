@@ -7,11 +7,13 @@ function sink(isTTY: boolean) {
   return { out: { isTTY, columns: 100, write: (t: string) => writes.push(t) }, writes };
 }
 
-test('on a terminal: a bar redrawn in place with records, rate and ETA, cleared at the end', async () => {
+test('on a terminal: a bar redrawn in place with records, rate and ETA, cleared at the end', () => {
   const { out, writes } = sink(true);
-  const p = new Progress(1000, out);
-  await new Promise((r) => setTimeout(r, 120));
+  let nowMs = 1_000_000;
+  const p = new Progress(1000, out, 'replay', () => nowMs);
+  nowMs += 120;
   p.update(250);
+  nowMs += 50;
   p.update(260); // within the redraw interval: not drawn
   assert.equal(writes.length, 1);
   assert.match(writes[0]!, /^\rreplay \[#+-+\] 250\/1,000 records {2}\d[\d,]*\/s {2}ETA \d/);

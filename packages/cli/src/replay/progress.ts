@@ -11,14 +11,17 @@ const REDRAW_MS = 100;
 const LINE_EVERY_MS = 5000;
 
 export class Progress {
-  private readonly began = Date.now();
+  private readonly began: number;
   private lastDraw = 0;
   private drawn = false;
 
-  constructor(private readonly total: number, private readonly out: ProgressOutput, private readonly label = 'replay') {}
+  /** `clock`: milliseconds, Date.now unless a test drives the time */
+  constructor(private readonly total: number, private readonly out: ProgressOutput, private readonly label = 'replay', private readonly clock: () => number = Date.now) {
+    this.began = clock();
+  }
 
   update(done: number): void {
-    const now = Date.now();
+    const now = this.clock();
     const tty = this.out.isTTY === true;
     if (now - this.lastDraw < (tty ? REDRAW_MS : LINE_EVERY_MS)) return;
     this.lastDraw = now;
