@@ -12,10 +12,22 @@ function isLong(value: unknown): boolean {
   return (typeof value === 'bigint' && value >= MIN_LONG && value < MAX_LONG) || Number.isSafeInteger(value);
 }
 
+/**
+ * avsc packs the returned 8 bytes into the output at once (and may invert them in place), so one
+ * scratch buffer serves every write: a fresh buffer and a BigInt per long were ~15% of the capture
+ * agent's CPU (a segment batch has a timestamp and several longs per segment).
+ */
+const scratch = Buffer.alloc(8);
+
 function toBuffer(value: number | bigint): Buffer {
-  const buf = Buffer.alloc(8);
-  buf.writeBigInt64LE(BigInt(value));
-  return buf;
+  if (typeof value === 'bigint') {
+    scratch.writeBigInt64LE(value);
+  } else {
+    // a safe integer: low 32 bits (ToUint32 is exact modulo 2^32) and the signed high part
+    scratch.writeUInt32LE(value >>> 0, 0);
+    scratch.writeInt32LE(Math.floor(value / 4294967296), 4);
+  }
+  return scratch;
 }
 
 const compare = (a: number | bigint, b: number | bigint) => (a === b ? 0 : a < b ? -1 : 1);
