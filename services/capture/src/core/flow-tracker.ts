@@ -1,5 +1,5 @@
 import { TcpFlags, fnv1a64Hex, type Endpoint, type PodMeta, type Segment, type SegmentBatch, type TcpSocketEvent, type Transport } from '@clovisor/core';
-import type { CaptureEvent } from '@clovisor/libbpf';
+import { connectionKey, tupleOfConnection, type CaptureEvent } from '@clovisor/libbpf';
 
 // Groups captured packets (ring-buffer events, decoded by @clovisor/libbpf's capture ABI) into
 // flows and flows into SegmentBatch records. Pure: time comes in with the events and the flush
@@ -53,6 +53,8 @@ interface Flow {
   nodeInterfaceName: string | null;
   /** node events that came before their pod segment (responses reach the node NIC first) */
   earlyNode: NodeSighting[];
+  /** a packet came since the flow was put at the back of the eviction order (createFlow) */
+  usedSinceQueued: boolean;
 }
 
 interface NodeSighting {
@@ -84,7 +86,7 @@ export interface FlowTrackerStats {
 const sameEndpoint = (a: Endpoint, address: string, port: number) => a.address === address && a.port === port;
 
 export class FlowTracker {
-  private readonly flows = new Map<string, Flow>(); // insertion order = least recently used first
+  private readonly flows = new Map<string, Flow>(); // eviction order (second chance), oldest first
   /** the same flows by 5-tuple without interface: how node-NIC events find theirs */
   private readonly byTuple = new Map<string, Flow>();
   private readonly o: Required<FlowTrackerOptions>;
@@ -127,7 +129,7 @@ export class FlowTracker {
       return [];
     }
     const out: SegmentBatch[] = [];
-    const key = flowKey(event);
+    const key = event.connection;
     let flow = this.flows.get(key);
     const isNewConnection = isTcp(event) && (event.tcpFlags & (TcpFlags.SYN | TcpFlags.ACK)) === TcpFlags.SYN;
     if (flow && flow.closedAtNs !== null && isNewConnection) {
@@ -137,8 +139,7 @@ export class FlowTracker {
       flow = undefined;
     }
     if (flow) {
-      this.flows.delete(key); // re-insert: most recently used (under the flow's own flat key)
-      this.flows.set(flow.key, flow);
+      flow.usedSinceQueued = true;
     } else {
       flow = this.createFlow(key, event, iface, timestampNs, out);
     }
@@ -230,7 +231,7 @@ export class FlowTracker {
    * so its sighting waits on the flow until the pod segment arrives.
    */
   private addNodeEvent(event: CaptureEvent, timestampNs: bigint): void {
-    const flow = this.byTuple.get(tupleKey(event));
+    const flow = this.byTuple.get(tupleOfConnection(event.connection));
     if (!flow) {
       this.counters.nodeEventsUnmatched += 1;
       return;
@@ -277,8 +278,18 @@ export class FlowTracker {
   }
 
   private createFlow(key: string, event: CaptureEvent, iface: MonitoredInterface, timestampNs: bigint, out: SegmentBatch[]): Flow {
-    if (this.flows.size >= this.o.maxFlows) {
+    // Second chance (an approximation of LRU): a flow used since it was (re)queued goes to the
+    // back once instead of being evicted, so an idle flow goes before a busy one. Moving every
+    // flow to the back on each packet (true LRU) cost a Map delete and insert per packet, the
+    // tracker's largest cost.
+    while (this.flows.size >= this.o.maxFlows) {
       const [oldestKey, oldest] = this.flows.entries().next().value as [string, Flow];
+      if (oldest.usedSinceQueued) {
+        oldest.usedSinceQueued = false;
+        this.flows.delete(oldestKey);
+        this.flows.set(oldestKey, oldest);
+        continue;
+      }
       this.flush(oldest, out);
       this.remove(oldestKey, oldest);
       this.counters.flowsEvictedLru += 1;
@@ -290,8 +301,8 @@ export class FlowTracker {
     const server = srcIsClient ? dst : src;
     const podSide = event.hook === 'ingress' ? src : dst;
     const flow: Flow = {
-      key: flat(key),
-      tuple: flat(tupleKey(event)),
+      key,
+      tuple: flat(tupleOfConnection(key)),
       id: fnv1a64Hex(`${this.o.node}|${iface.name}|${transportOf(event)}|${client.address}:${client.port}|${server.address}:${server.port}|${timestampNs}`),
       ifindex: event.ifindex,
       transport: transportOf(event),
@@ -309,6 +320,7 @@ export class FlowTracker {
       closedAtNs: null,
       nodeInterfaceName: null,
       earlyNode: [],
+      usedSinceQueued: false,
     };
     this.flows.set(flow.key, flow);
     this.byTuple.set(flow.tuple, flow);
@@ -331,9 +343,14 @@ export class FlowTracker {
    * false when no such flow is tracked (yet).
    */
   addTcpEvent(local: Endpoint, remote: Endpoint, event: Omit<TcpSocketEvent, 'fromClient'>): boolean {
-    const canonical = canonicalPair(`${local.address}:${local.port}`, `${remote.address}:${remote.port}`);
     for (const ifindex of this.o.interfaces.keys()) {
-      const flow = this.flows.get(`${ifindex}/${TCP}/${canonical}`);
+      let key: string;
+      try {
+        key = connectionKey(ifindex, TCP, local, remote);
+      } catch {
+        return false; // not an IP address pair: no flow of ours
+      }
+      const flow = this.flows.get(key);
       if (!flow) continue;
       const podSide = flow.podRole === 'SERVER' ? flow.server : flow.client;
       if (!sameEndpoint(podSide, local.address, local.port)) continue;
@@ -389,16 +406,6 @@ function flat(s: string): string {
   return Buffer.from(s, 'latin1').toString('latin1');
 }
 
-const canonicalPair = (a: string, b: string) => (a < b ? `${a}|${b}` : `${b}|${a}`);
-
-/** The 5-tuple without interface, the same in both directions. */
-function tupleKey(e: CaptureEvent): string {
-  return `${e.l4Proto}/${canonicalPair(`${e.saddr}:${e.sport}`, `${e.daddr}:${e.dport}`)}`;
-}
-
-function flowKey(e: CaptureEvent): string {
-  return `${e.ifindex}/${tupleKey(e)}`;
-}
 
 /** The node sighting is of this segment: same direction, and its sequence number falls in it. */
 function sameSegment(n: NodeSighting, s: Segment): boolean {
