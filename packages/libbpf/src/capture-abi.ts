@@ -219,23 +219,31 @@ export function tupleOfConnection(connection: string): string {
 }
 
 function connectionOf(rec: Buffer, v: 4 | 6): string {
+  // byte loops, not Buffer copy/compare: these run once per packet on 4-16 bytes, where the
+  // argument checks of the Buffer methods cost more than the bytes
   const alen = v === 4 ? 4 : 16;
   const k = keyScratch;
-  rec.copy(k, 0, EventOffset.IFINDEX, EventOffset.IFINDEX + 4);
+  for (let i = 0; i < 4; i++) k[i] = rec[EventOffset.IFINDEX + i]!;
   k[4] = rec[EventOffset.L4_PROTO]!;
   k[5] = v;
-  const sport = rec.readUInt16LE(EventOffset.SPORT);
-  const dport = rec.readUInt16LE(EventOffset.DPORT);
-  const byAddress = rec.compare(rec, EventOffset.SADDR, EventOffset.SADDR + alen, EventOffset.DADDR, EventOffset.DADDR + alen);
-  const sourceFirst = byAddress > 0 || (byAddress === 0 && sport <= dport); // compare() > 0: daddr sorts after saddr
-  const [first, firstPort, second, secondPort] = sourceFirst
-    ? [EventOffset.SADDR, sport, EventOffset.DADDR, dport]
-    : [EventOffset.DADDR, dport, EventOffset.SADDR, sport];
-  rec.copy(k, 6, first, first + alen);
-  k.writeUInt16BE(firstPort, 6 + alen);
-  rec.copy(k, 8 + alen, second, second + alen);
-  k.writeUInt16BE(secondPort, 8 + 2 * alen);
-  return k.toString('latin1', 0, 10 + 2 * alen);
+  const sport = rec[EventOffset.SPORT]! | (rec[EventOffset.SPORT + 1]! << 8);
+  const dport = rec[EventOffset.DPORT]! | (rec[EventOffset.DPORT + 1]! << 8);
+  let order = 0; // < 0: the source endpoint sorts first
+  for (let i = 0; i < alen && order === 0; i++) order = rec[EventOffset.SADDR + i]! - rec[EventOffset.DADDR + i]!;
+  if (order === 0) order = sport - dport;
+  const sourceFirst = order <= 0;
+  const first = sourceFirst ? EventOffset.SADDR : EventOffset.DADDR;
+  const second = sourceFirst ? EventOffset.DADDR : EventOffset.SADDR;
+  const firstPort = sourceFirst ? sport : dport;
+  const secondPort = sourceFirst ? dport : sport;
+  let o = 6;
+  for (let i = 0; i < alen; i++) k[o++] = rec[first + i]!;
+  k[o++] = firstPort >> 8;
+  k[o++] = firstPort & 0xff;
+  for (let i = 0; i < alen; i++) k[o++] = rec[second + i]!;
+  k[o++] = secondPort >> 8;
+  k[o++] = secondPort & 0xff;
+  return k.toString('latin1', 0, o);
 }
 
 export function formatIp(b: Buffer, version: 4 | 6): string {

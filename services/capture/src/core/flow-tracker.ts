@@ -52,7 +52,7 @@ interface Flow {
   /** node NIC the flow crossed, once a node event matched one of its segments */
   nodeInterfaceName: string | null;
   /** node events that came before their pod segment (responses reach the node NIC first) */
-  earlyNode: NodeSighting[];
+  earlyNode: NodeSighting[] | null; // null = none (most flows: no array each)
   /** a packet came since the flow was put at the back of the eviction order (createFlow) */
   usedSinceQueued: boolean;
 }
@@ -155,7 +155,7 @@ export class FlowTracker {
       // a copy: the event is a view into a ring-buffer batch that must not stay alive with the flow
       payload: Buffer.from(event.payload),
     };
-    if (flow.earlyNode.length > 0) this.takeEarlyNode(flow, segment);
+    if (flow.earlyNode !== null) this.takeEarlyNode(flow, flow.earlyNode, segment);
     flow.pending.push(segment);
     flow.pendingBytes += event.capLen;
     flow.lastSeenNs = timestampNs;
@@ -251,18 +251,20 @@ export class FlowTracker {
         return;
       }
     }
-    if (flow.earlyNode.length >= MAX_EARLY_NODE_EVENTS) {
-      flow.earlyNode.shift();
+    const early = (flow.earlyNode ??= []);
+    if (early.length >= MAX_EARLY_NODE_EVENTS) {
+      early.shift();
       this.counters.nodeEventsUnmatched += 1;
     }
-    flow.earlyNode.push(sighting);
+    early.push(sighting);
   }
 
-  private takeEarlyNode(flow: Flow, segment: Segment): void {
-    const i = flow.earlyNode.findIndex((n) => sameSegment(n, segment));
+  private takeEarlyNode(flow: Flow, early: NodeSighting[], segment: Segment): void {
+    const i = early.findIndex((n) => sameSegment(n, segment));
     if (i < 0) return;
-    this.timeSegment(flow, segment, flow.earlyNode[i]!);
-    flow.earlyNode.splice(i, 1);
+    this.timeSegment(flow, segment, early[i]!);
+    early.splice(i, 1);
+    if (early.length === 0) flow.earlyNode = null;
   }
 
   private timeSegment(flow: Flow, segment: Segment, sighting: NodeSighting): void {
@@ -274,7 +276,7 @@ export class FlowTracker {
   private remove(key: string, flow: Flow): void {
     this.flows.delete(key);
     if (this.byTuple.get(flow.tuple) === flow) this.byTuple.delete(flow.tuple);
-    this.counters.nodeEventsUnmatched += flow.earlyNode.length;
+    this.counters.nodeEventsUnmatched += flow.earlyNode?.length ?? 0;
   }
 
   private createFlow(key: string, event: CaptureEvent, iface: MonitoredInterface, timestampNs: bigint, out: SegmentBatch[]): Flow {
@@ -319,7 +321,7 @@ export class FlowTracker {
       finFromServer: false,
       closedAtNs: null,
       nodeInterfaceName: null,
-      earlyNode: [],
+      earlyNode: null,
       usedSinceQueued: false,
     };
     this.flows.set(flow.key, flow);
