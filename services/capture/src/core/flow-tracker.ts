@@ -117,18 +117,20 @@ export class FlowTracker {
     this.lostSinceLastBatch += count;
   }
 
-  /** Adds one packet (timestamp already converted to epoch ns); returns batches that filled up. */
-  add(event: CaptureEvent, timestampNs: bigint): SegmentBatch[] {
+  /**
+   * Adds one packet (timestamp already converted to epoch ns); returns batches that filled up,
+   * appended to `out` when given (no array per packet).
+   */
+  add(event: CaptureEvent, timestampNs: bigint, out: SegmentBatch[] = []): SegmentBatch[] {
     if (event.point === 'node') {
       this.addNodeEvent(event, timestampNs);
-      return [];
+      return out;
     }
     const iface = this.o.interfaces.get(event.ifindex);
     if (!iface) {
       this.counters.eventsUnknownInterface += 1;
-      return [];
+      return out;
     }
-    const out: SegmentBatch[] = [];
     const key = event.connection;
     let flow = this.flows.get(key);
     const isNewConnection = isTcp(event) && (event.tcpFlags & (TcpFlags.SYN | TcpFlags.ACK)) === TcpFlags.SYN;

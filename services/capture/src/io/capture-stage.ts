@@ -442,7 +442,7 @@ export class CaptureStage implements Component {
     forEachRecord(batch, (record) => {
       try {
         const event = decodeCaptureEvent(record);
-        out.push(...tracker.add(event, event.tsNs + this.offsetNs));
+        tracker.add(event, event.tsNs + this.offsetNs, out);
       } catch (err) {
         this.decodeErrors += 1;
         if (this.decodeErrors <= 10) this.log.warn('undecodable capture event', { error: errorMessage(err) });
