@@ -22,6 +22,23 @@ const batch: SegmentBatch = {
   lostEventsBefore: 3,
 };
 
+test('an invalid record is refused with the path of what is wrong, and nothing is encoded', () => {
+  const codec = codecs().segments;
+  const seg = batch.segments[0]!;
+  const bad: Array<[unknown, RegExp]> = [
+    [{ ...batch, ifindex: 1.5 }, /invalid value at ifindex/],
+    [{ ...batch, transport: 'SCTP' }, /invalid value at transport/],
+    [{ ...batch, client: { address: 7, port: 1 } }, /invalid value at client\.address/],
+    [{ ...batch, segments: [{ ...seg, timestampNs: 'now' }] }, /invalid value at segments\.0\.timestampNs/],
+    [{ ...batch, segments: [{ ...seg, seq: 2 ** 64 }] }, /invalid value at segments\.0\.seq/],
+    [{ ...batch, segments: [{ ...seg, payload: 'GET' }] }, /invalid value at segments\.0\.payload/],
+    [{ ...batch, flowId: undefined }, /invalid value at flowId/],
+  ];
+  for (const [record, pattern] of bad) {
+    assert.throws(() => codec.encode(record as SegmentBatch), (e: unknown) => e instanceof DecodeError && e.code === 'AVRO_INVALID_RECORD' && pattern.test(e.message), String(pattern));
+  }
+});
+
 test('single-object encoding: C3 01, fingerprint, body; round trip keeps bigint ns and u32 seq', () => {
   const codec = codecs().segments;
   const bytes = codec.encode(batch);
