@@ -13,6 +13,8 @@ import { typeOptions } from './long-types.js';
 
 const SINGLE_OBJECT_MAGIC = Buffer.from([0xc3, 0x01]);
 const CONFLUENT_MAGIC = 0x00;
+/** a larger record gets a buffer of its own instead of keeping one this big per codec */
+const MAX_KEPT_SCRATCH_BYTES = 1024 * 1024;
 
 export interface WriterSchema {
   type: avro.Type;
@@ -51,6 +53,8 @@ export class RecordCodec<T> {
   /** ids this codec cannot read (the registry lacks them, or they are another record type): why */
   private readonly unusableIds = new Map<number, string>();
   private registry: { url: string; writeId: number | null } | null = null;
+  /** encode()'s output buffer, grown to the largest record (up to MAX_KEPT_SCRATCH_BYTES) */
+  private scratch = Buffer.allocUnsafe(16 * 1024);
 
   /** `olderSchemas` are previous versions this reader must still read. */
   constructor(readonly schema: avro.Schema, olderSchemas: avro.Schema[] = []) {
@@ -95,12 +99,22 @@ export class RecordCodec<T> {
   }
 
   encode(record: T): Buffer {
-    let body: Buffer;
+    const id = this.registry?.writeId ?? null;
+    let out = this.scratch;
+    const headLength = id === null ? this.header.length : 5;
+    let end: number;
     try {
       // avsc's writers check every value they write, so a separate isValid() pass first would
       // walk each record twice (measured ~5% of the capture agent's CPU); it runs only to
-      // explain a failure
-      body = this.reader.type.toBuffer(record);
+      // explain a failure. Type.encode into our own buffer, not toBuffer(): toBuffer's shared
+      // buffer is 1 KiB, and a larger record (most segment batches) is written twice.
+      end = this.reader.type.encode(record, out, headLength);
+      if (end < 0) {
+        const needed = out.length - end;
+        out = Buffer.allocUnsafe(Math.max(needed, 2 * out.length));
+        if (out.length <= MAX_KEPT_SCRATCH_BYTES) this.scratch = out;
+        end = this.reader.type.encode(record, out, headLength);
+      }
     } catch (err) {
       const errors: string[] = [];
       const valid = this.reader.type.isValid(record, {
@@ -109,8 +123,13 @@ export class RecordCodec<T> {
       if (valid) throw err;
       throw new DecodeError('AVRO_INVALID_RECORD', `${this.name}: invalid value at ${errors.join(', ')}`, { cause: err });
     }
-    const id = this.registry?.writeId ?? null;
-    return id === null ? Buffer.concat([this.header, body]) : confluentFrame(id, body);
+    if (id === null) {
+      this.header.copy(out, 0);
+    } else {
+      out[0] = CONFLUENT_MAGIC;
+      out.writeUInt32BE(id, 1);
+    }
+    return Buffer.from(out.subarray(0, end)); // a copy: `out` is reused by the next encode
   }
 
   decode(value: Buffer | null): T {
