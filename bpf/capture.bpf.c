@@ -159,7 +159,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20);
+	__uint(max_entries, 16 << 20); /* the agent sets its own before load (--ring-size, default 4 MiB) */
 } events SEC(".maps");
 
 /* One slot per program (pod ingress/egress, node ingress/egress): runs never share a buffer. */

@@ -67,6 +67,15 @@ test('node interfaces and the kernel flow table: flags, then environment, then d
   for (const [flags, pattern] of bad) assert.throws(() => resolveRunConfig(flags, {}), (e: unknown) => e instanceof ConfigError && pattern.test(e.message), String(pattern));
 });
 
+test('capture ring size: flag, then environment, then 4 MiB; only powers of two', () => {
+  assert.equal(resolveRunConfig({}, {}).ringSizeMiB, 4);
+  assert.equal(resolveRunConfig({}, { CLOVISOR_RING_SIZE: '16' }).ringSizeMiB, 16);
+  assert.equal(resolveRunConfig({ 'ring-size': '1' }, { CLOVISOR_RING_SIZE: '16' }).ringSizeMiB, 1);
+  for (const [raw, pattern] of [['3', /power of two/], ['0', /integer from 1 to 256/], ['512', /integer from 1 to 256/]] as const) {
+    assert.throws(() => resolveRunConfig({ 'ring-size': raw }, {}), (e: unknown) => e instanceof ConfigError && pattern.test(e.message), raw);
+  }
+});
+
 test('interface specs', () => {
   assert.deepEqual(parseInterfaceSpec('veth9=checkout-v2'), { name: 'veth9', service: 'checkout-v2' });
   assert.throws(() => parseInterfaceSpec('=svc'));

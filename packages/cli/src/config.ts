@@ -28,6 +28,8 @@ export interface RunConfig {
   /** max_entries of the kernel flow table */
   flowTableSize: number;
   flowIdleTimeoutSeconds: number;
+  /** size of the capture ring buffer (BPF `events`) in MiB, a power of two */
+  ringSizeMiB: number;
   partitions: number;
   /** decoder plugins from --plugin / CLOVISOR_PLUGINS (more come from Redis at run time) */
   plugins: PluginSpec[];
@@ -58,6 +60,7 @@ export const Defaults = {
   stateDir: '/run/clovisor',
   flowTableSize: 131_072,
   flowIdleTimeoutSeconds: 120,
+  ringSizeMiB: 4,
 } as const;
 
 /** `eth0` or `veth1=frontend` (interface name, then the Kubernetes service it stands for). */
@@ -78,6 +81,13 @@ function intSetting(name: string, raw: string | undefined, fallback: number, min
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} "${raw}": expected an integer from ${min} to ${max}`);
   return value;
+}
+
+/** The kernel wants a ring buffer of a power-of-two number of pages. */
+function ringSize(raw: string | undefined): number {
+  const mib = intSetting('--ring-size', raw, Defaults.ringSizeMiB, 1, 256);
+  if ((mib & (mib - 1)) !== 0) throw new ConfigError(`--ring-size "${raw}": expected a power of two (MiB): 1, 2, 4, 8, … 256`);
+  return mib;
 }
 
 /** A boolean environment variable: 1/true/yes or 0/false/no (any case); unset or empty = false. */
@@ -119,6 +129,7 @@ export interface RunFlags {
   'node-interface'?: string[];
   'flow-table-size'?: string;
   'flow-idle-timeout'?: string;
+  'ring-size'?: string;
   'schema-registry'?: string;
   kubernetes?: boolean;
   kubeconfig?: string;
@@ -172,6 +183,7 @@ export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
     nodeInterfaces,
     flowTableSize: intSetting('--flow-table-size', flags['flow-table-size'] ?? env['CLOVISOR_FLOW_TABLE_SIZE'], Defaults.flowTableSize, 1024, 16_777_216),
     flowIdleTimeoutSeconds: intSetting('--flow-idle-timeout', flags['flow-idle-timeout'] ?? env['CLOVISOR_FLOW_IDLE_TIMEOUT'], Defaults.flowIdleTimeoutSeconds, 1, 86_400),
+    ringSizeMiB: ringSize(flags['ring-size'] ?? env['CLOVISOR_RING_SIZE']),
     partitions: intSetting('--partitions', flags.partitions ?? env['CLOVISOR_PARTITIONS'], Defaults.partitions, 1, 1024),
     plugins,
     legacyTags: flags['legacy-tags'] === true || boolSetting('CLOVISOR_LEGACY_TAGS', env['CLOVISOR_LEGACY_TAGS']),

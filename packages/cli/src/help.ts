@@ -78,6 +78,9 @@ Capture (flag, environment, default):
         the least recently used flow, counted in clovisor_capture_kernel_flows_removed_total{reason="lru"}
   --flow-idle-timeout <seconds>     CLOVISOR_FLOW_IDLE_TIMEOUT 120 (1-86400): kernel flow-table
         entries without a packet for this long are aged out (reason="idle")
+  --ring-size <MiB>                 CLOVISOR_RING_SIZE 4 (a power of two, 1-256): capture ring
+        buffer between the kernel and the agent; packets that find it full are counted in
+        clovisor_capture_kernel_lost_events_total. The agent maps it twice (RSS ~2x the size)
 `;
 
 export const HELP: Record<string, string> = {

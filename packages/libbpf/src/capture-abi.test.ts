@@ -6,7 +6,10 @@ import {
   CAPTURE_OBJECT_PATH,
   EVENT_HEADER_LEN,
   EventOffset,
+  connectionKey,
   decodeCaptureEvent,
+  encodeEgressRuleKey,
+  tupleOfConnection,
   decodePortKey,
   encodeCaptureConfig,
   encodePortKey,
@@ -28,10 +31,10 @@ const REQUEST_HEX =
 
 test('decodes a captured SYN', () => {
   const e = decodeCaptureEvent(Buffer.from(SYN_HEX, 'hex'));
-  assert.deepEqual({ ...e, payload: e.payload.length }, {
+  assert.deepEqual({ ...e, payload: e.payload.length, connection: undefined }, {
     tsNs: 1331654070410n, ifindex: 27, hook: 'egress', point: 'pod', ipVersion: 6, l4Proto: 6, tcpFlags: 0x02,
     saddr: 'fd00:c10:3006:e495::1', daddr: 'fd00:c10:3006:e495::2', sport: 34838, dport: 38754,
-    seq: 271995113, ack: 0, wireLen: 0, capLen: 0, payload: 0,
+    seq: 271995113, ack: 0, wireLen: 0, capLen: 0, payload: 0, connection: undefined,
   });
 });
 
@@ -112,4 +115,31 @@ test('TS offsets match the compiled object (BTF)', { skip: !hasBpftool() && 'bpf
   assert.equal(key.size, 8);
   assert.deepEqual(key.members!.map((m) => [m.name, m.bits_offset / 8]), [['ifindex', 0], ['port', 4], ['pad', 6]]);
   assert.equal(struct('capture_config').size, 8);
+});
+
+test('connection keys: one per connection and interface, the same both ways and from text', () => {
+  const rec = (ifindex: number, v: 4 | 6, s: string, sport: number, d: string, dport: number) => {
+    const b = Buffer.alloc(EVENT_HEADER_LEN);
+    b.writeUInt32LE(ifindex, EventOffset.IFINDEX);
+    b[EventOffset.IP_VERSION] = v;
+    b[EventOffset.L4_PROTO] = 6;
+    const bytes = (a: string) => (v === 4 ? Buffer.from(a.split('.').map(Number)) : encodeEgressRuleKey({ ifindex: 1, family: 6, address: a, prefixLength: 128, port: 1 }).subarray(12));
+    bytes(s).copy(b, EventOffset.SADDR);
+    bytes(d).copy(b, EventOffset.DADDR);
+    b.writeUInt16LE(sport, EventOffset.SPORT);
+    b.writeUInt16LE(dport, EventOffset.DPORT);
+    return decodeCaptureEvent(b);
+  };
+  for (const [v, x, y] of [[4, '10.1.0.9', '10.1.0.10'], [6, 'fd00::9', 'fd00::1:0']] as const) {
+    const out = rec(7, v, x, 40000, y, 8080);
+    const back = rec(7, v, y, 8080, x, 40000);
+    assert.equal(out.connection, back.connection);
+    assert.equal(out.connection, connectionKey(7, 6, { address: y, port: 8080 }, { address: x, port: 40000 }));
+    assert.notEqual(out.connection, rec(8, v, x, 40000, y, 8080).connection, 'another interface');
+    assert.equal(tupleOfConnection(out.connection), tupleOfConnection(rec(8, v, y, 8080, x, 40000).connection));
+    assert.notEqual(out.connection, rec(7, v, x, 40001, y, 8080).connection, 'another port');
+    assert.notEqual(out.connection, rec(7, v, x, 8080, y, 40000).connection, 'ports swapped');
+  }
+  // same address on both sides: the ports order them
+  assert.equal(rec(7, 4, '127.0.0.1', 5, '127.0.0.1', 9).connection, rec(7, 4, '127.0.0.1', 9, '127.0.0.1', 5).connection);
 });

@@ -186,10 +186,68 @@ export interface CaptureEvent {
   capLen: number;
   /** view into the record (no copy) */
   payload: Buffer;
+  /**
+   * The packet's connection on its interface, the same in both directions: a compact binary
+   * (latin1) string, flat, for map lookups (see connectionKey). Its first 4 characters are the
+   * ifindex; the rest (tupleOfConnection) is the 5-tuple alone.
+   */
+  connection: string;
+}
+
+/** Bytes of a connection key: ifindex (4), protocol, IP version, then the lower and the higher endpoint (address, port BE). */
+const keyScratch = Buffer.alloc(6 + 2 * (16 + 2));
+
+/**
+ * The key decodeCaptureEvent puts in `connection`, from textual addresses (e.g. a socket event's
+ * endpoints): the endpoints are ordered by (address bytes, port), so both directions give one key.
+ */
+export function connectionKey(ifindex: number, l4Proto: number, a: { address: string; port: number }, b: { address: string; port: number }): string {
+  const family = isIPv4(a.address) ? 4 : 6;
+  const rec = Buffer.alloc(EVENT_HEADER_LEN);
+  rec.writeUInt32LE(ifindex >>> 0, EventOffset.IFINDEX);
+  rec[EventOffset.L4_PROTO] = l4Proto;
+  parseIp(a.address, family).copy(rec, EventOffset.SADDR);
+  parseIp(b.address, family).copy(rec, EventOffset.DADDR);
+  rec.writeUInt16LE(a.port, EventOffset.SPORT);
+  rec.writeUInt16LE(b.port, EventOffset.DPORT);
+  return connectionOf(rec, family);
+}
+
+/** The 5-tuple part of a connection key (no interface): the same connection seen on any interface. */
+export function tupleOfConnection(connection: string): string {
+  return connection.slice(4);
+}
+
+function connectionOf(rec: Buffer, v: 4 | 6): string {
+  // byte loops, not Buffer copy/compare: these run once per packet on 4-16 bytes, where the
+  // argument checks of the Buffer methods cost more than the bytes
+  const alen = v === 4 ? 4 : 16;
+  const k = keyScratch;
+  for (let i = 0; i < 4; i++) k[i] = rec[EventOffset.IFINDEX + i]!;
+  k[4] = rec[EventOffset.L4_PROTO]!;
+  k[5] = v;
+  const sport = rec[EventOffset.SPORT]! | (rec[EventOffset.SPORT + 1]! << 8);
+  const dport = rec[EventOffset.DPORT]! | (rec[EventOffset.DPORT + 1]! << 8);
+  let order = 0; // < 0: the source endpoint sorts first
+  for (let i = 0; i < alen && order === 0; i++) order = rec[EventOffset.SADDR + i]! - rec[EventOffset.DADDR + i]!;
+  if (order === 0) order = sport - dport;
+  const sourceFirst = order <= 0;
+  const first = sourceFirst ? EventOffset.SADDR : EventOffset.DADDR;
+  const second = sourceFirst ? EventOffset.DADDR : EventOffset.SADDR;
+  const firstPort = sourceFirst ? sport : dport;
+  const secondPort = sourceFirst ? dport : sport;
+  let o = 6;
+  for (let i = 0; i < alen; i++) k[o++] = rec[first + i]!;
+  k[o++] = firstPort >> 8;
+  k[o++] = firstPort & 0xff;
+  for (let i = 0; i < alen; i++) k[o++] = rec[second + i]!;
+  k[o++] = secondPort >> 8;
+  k[o++] = secondPort & 0xff;
+  return k.toString('latin1', 0, o);
 }
 
 export function formatIp(b: Buffer, version: 4 | 6): string {
-  if (version === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+  if (version === 4) return formatIpv4(b, 0);
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
   // RFC 5952: compress the longest run (>= 2) of zero groups, the first one on ties.
@@ -205,6 +263,8 @@ export function formatIp(b: Buffer, version: 4 | 6): string {
   if (bestStart < 0) return groups.join(':');
   return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLen).join(':')}`;
 }
+
+const formatIpv4 = (b: Buffer, off: number) => `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
 
 /** Decodes one ring record. Throws BpfError EBADMSG when the record is inconsistent. */
 export function decodeCaptureEvent(rec: Buffer): CaptureEvent {
@@ -223,8 +283,8 @@ export function decodeCaptureEvent(rec: Buffer): CaptureEvent {
     ipVersion: v,
     l4Proto: rec[EventOffset.L4_PROTO]!,
     tcpFlags: rec[EventOffset.TCP_FLAGS]!,
-    saddr: formatIp(rec.subarray(EventOffset.SADDR, EventOffset.SADDR + 16), v),
-    daddr: formatIp(rec.subarray(EventOffset.DADDR, EventOffset.DADDR + 16), v),
+    saddr: v === 4 ? formatIpv4(rec, EventOffset.SADDR) : formatIp(rec.subarray(EventOffset.SADDR, EventOffset.SADDR + 16), v),
+    daddr: v === 4 ? formatIpv4(rec, EventOffset.DADDR) : formatIp(rec.subarray(EventOffset.DADDR, EventOffset.DADDR + 16), v),
     sport: rec.readUInt16LE(EventOffset.SPORT),
     dport: rec.readUInt16LE(EventOffset.DPORT),
     seq: rec.readUInt32LE(EventOffset.SEQ),
@@ -232,5 +292,6 @@ export function decodeCaptureEvent(rec: Buffer): CaptureEvent {
     wireLen: rec.readUInt32LE(EventOffset.WIRE_LEN),
     capLen,
     payload: rec.subarray(EVENT_HEADER_LEN),
+    connection: connectionOf(rec, v),
   };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { StackEndpoints } from '@clovisor/stack';
 import { freePort } from '@clovisor/stack/testing';
@@ -16,6 +17,12 @@ interface LoadResult {
   seconds: number;
   p50Ms: number;
   p99Ms: number;
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 async function load(client: Pod, server: Pod, seconds: number): Promise<LoadResult> {
@@ -42,6 +49,8 @@ export async function benchCaptureOverhead(stack: StackEndpoints, seconds: numbe
     const untraced: LoadResult[] = [];
     const captureOnly: LoadResult[] = [];
     const fullPipeline: LoadResult[] = [];
+    /** the capture agent's CPU seconds during its loads: on two shared cores it comes out of the traffic's */
+    let captureCpuSeconds = 0;
     const interfaces = ['--interface', `${front.hostInterface}=frontend`, '--interface', `${back.hostInterface}=backend`, '--port', `${PORT}=http`];
     // the capture-only rounds publish without consuming: their backlog goes with these topics
     const topics = isolatedTopics(stack.brokers, 'bench');
@@ -52,7 +61,9 @@ export async function benchCaptureOverhead(stack: StackEndpoints, seconds: numbe
       for (const [command, results] of [['capture', captureOnly], ['run', fullPipeline]] as const) {
         // metrics on as in production, on a port of its own (another agent may hold the default)
         const pipeline = await startClovisor([command, ...interfaces, '--metrics-port', String(await freePort())], env);
+        const cpuBefore = cpuSeconds(pipeline.child.pid!);
         results.push(await load(front, back, seconds));
+        if (command === 'capture') captureCpuSeconds += cpuSeconds(pipeline.child.pid!) - cpuBefore;
         await pipeline.stop();
       }
     }
@@ -65,6 +76,7 @@ export async function benchCaptureOverhead(stack: StackEndpoints, seconds: numbe
       'http_veth_capture_only_to_untraced_ratio': { value: rate(captureOnly) / base, unit: 'ratio' },
       'http_veth_full_pipeline_rps': { value: rate(fullPipeline), unit: 'requests/s' },
       'http_veth_full_pipeline_to_untraced_ratio': { value: rate(fullPipeline) / base, unit: 'ratio' },
+      'http_veth_capture_agent_cpu_per_request': { value: (captureCpuSeconds * 1e6) / captureOnly.reduce((s, r) => s + r.requests, 0), unit: 'us/request' },
       'http_veth_untraced_p99': { value: p99(untraced), unit: 'ms' },
       'http_veth_capture_only_p99': { value: p99(captureOnly), unit: 'ms' },
       'http_veth_full_pipeline_p99': { value: p99(fullPipeline), unit: 'ms' },

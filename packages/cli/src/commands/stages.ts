@@ -28,6 +28,7 @@ export const FLAG_OPTIONS = {
   'node-interface': { type: 'string', multiple: true },
   'flow-table-size': { type: 'string' },
   'flow-idle-timeout': { type: 'string' },
+  'ring-size': { type: 'string' },
   'schema-registry': { type: 'string' },
   kubernetes: { type: 'boolean' },
   kubeconfig: { type: 'string' },

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type avro from 'avsc';
-import { RecordCodec } from './codec.js';
+import { RecordCodec, parseSchema } from './codec.js';
 import { crc64Avro } from './crc64-avro.js';
 import { codecs } from './schemas.js';
 import { DecodeError } from '../errors.js';
@@ -21,6 +21,42 @@ const batch: SegmentBatch = {
   segments: [{ timestampNs: 1763890000123456789n, fromClient: true, seq: 4294967295, ack: 1, flags: 0x18, wireLength: 5000, payload: Buffer.from('GET / HTTP/1.1\r\n') }],
   lostEventsBefore: 3,
 };
+
+test('records of any size encode to the same bytes as avsc, and each result is its own copy', () => {
+  const codec = codecs().segments;
+  const seg = batch.segments[0]!;
+  const small = codec.encode(batch);
+  const smallCopy = Buffer.from(small);
+  // 64 segments of 4 KiB: past the codec's initial buffer, which then grows
+  const big: SegmentBatch = { ...batch, segments: Array.from({ length: 64 }, (_, i) => ({ ...seg, seq: i, payload: Buffer.alloc(4096, i) })) };
+  const bigBytes = codec.encode(big);
+  assert.deepEqual(small, smallCopy, 'the first result is not overwritten by the next encode');
+  for (const [record, bytes] of [[batch, small], [big, bigBytes]] as const) {
+    assert.deepEqual(bytes.subarray(10), parseSchema(codec.schema).type.toBuffer(record), 'the body avsc writes');
+    const back = codec.decode(bytes);
+    assert.equal(back.segments.length, record.segments.length);
+    assert.deepEqual(back.segments.at(-1)!.payload, record.segments.at(-1)!.payload);
+  }
+  assert.ok(bigBytes.length > 64 * 4096);
+  assert.deepEqual(codec.encode(batch), small, 'the same record again after the buffer grew');
+});
+
+test('an invalid record is refused with the path of what is wrong, and nothing is encoded', () => {
+  const codec = codecs().segments;
+  const seg = batch.segments[0]!;
+  const bad: Array<[unknown, RegExp]> = [
+    [{ ...batch, ifindex: 1.5 }, /invalid value at ifindex/],
+    [{ ...batch, transport: 'SCTP' }, /invalid value at transport/],
+    [{ ...batch, client: { address: 7, port: 1 } }, /invalid value at client\.address/],
+    [{ ...batch, segments: [{ ...seg, timestampNs: 'now' }] }, /invalid value at segments\.0\.timestampNs/],
+    [{ ...batch, segments: [{ ...seg, seq: 2 ** 64 }] }, /invalid value at segments\.0\.seq/],
+    [{ ...batch, segments: [{ ...seg, payload: 'GET' }] }, /invalid value at segments\.0\.payload/],
+    [{ ...batch, flowId: undefined }, /invalid value at flowId/],
+  ];
+  for (const [record, pattern] of bad) {
+    assert.throws(() => codec.encode(record as SegmentBatch), (e: unknown) => e instanceof DecodeError && e.code === 'AVRO_INVALID_RECORD' && pattern.test(e.message), String(pattern));
+  }
+});
 
 test('single-object encoding: C3 01, fingerprint, body; round trip keeps bigint ns and u32 seq', () => {
   const codec = codecs().segments;

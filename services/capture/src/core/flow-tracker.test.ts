@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TcpFlags, type SegmentBatch } from '@clovisor/core';
-import { decodeCaptureEvent, splitBatch, type CaptureEvent } from '@clovisor/libbpf';
+import { EVENT_HEADER_LEN, EventOffset, decodeCaptureEvent, splitBatch, type CaptureEvent } from '@clovisor/libbpf';
 import { FlowTracker, type MonitoredInterface } from './flow-tracker.js';
 
 const FIXTURE = fileURLToPath(new URL('../../test-fixtures/curl-keepalive-two-veths.events', import.meta.url));
@@ -91,6 +91,29 @@ test('bounded: past maxFlows the least recently used flow is emitted and evicted
   assert.ok(t.stats().flowsEvictedLru >= 1);
   const total = batches.reduce((n, b) => n + b.segments.length, 0);
   assert.equal(total, events.length, 'eviction emits what the flow held: no segment is lost');
+});
+
+test('bounded: the flow evicted is one without packets since the others, not a busy one', () => {
+  // three client ports of one veth: a and b fill the tracker, a gets another packet, c comes
+  const first = events.find((e) => e.ifindex === frontIfindex && e.hook === 'ingress' && e.capLen > 0)!;
+  const rec = (sport: number) => {
+    const b = Buffer.alloc(EVENT_HEADER_LEN);
+    b.writeBigUInt64LE(first.tsNs, EventOffset.TS_NS);
+    b.writeUInt32LE(frontIfindex, EventOffset.IFINDEX);
+    b[EventOffset.IP_VERSION] = 4;
+    b[EventOffset.L4_PROTO] = 6;
+    b[EventOffset.TCP_FLAGS] = TcpFlags.ACK;
+    Buffer.from(CLIENT.split('.').map(Number)).copy(b, EventOffset.SADDR);
+    Buffer.from(SERVER.split('.').map(Number)).copy(b, EventOffset.DADDR);
+    b.writeUInt16LE(sport, EventOffset.SPORT);
+    b.writeUInt16LE(8080, EventOffset.DPORT);
+    return decodeCaptureEvent(b);
+  };
+  const t = tracker({ maxFlows: 2 });
+  const evicted = [rec(40001), rec(40002), rec(40001), rec(40003)].flatMap((e) => t.add(e, e.tsNs));
+  assert.deepEqual(evicted.map((b) => b.client.port), [40002]);
+  assert.equal(t.stats().flowsEvictedLru, 1);
+  assert.deepEqual(t.flushAll().map((b) => b.client.port).sort(), [40001, 40003]);
 });
 
 test('batches are capped by segment count', () => {

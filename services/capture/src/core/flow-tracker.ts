@@ -1,5 +1,5 @@
 import { TcpFlags, fnv1a64Hex, type Endpoint, type PodMeta, type Segment, type SegmentBatch, type TcpSocketEvent, type Transport } from '@clovisor/core';
-import type { CaptureEvent } from '@clovisor/libbpf';
+import { connectionKey, tupleOfConnection, type CaptureEvent } from '@clovisor/libbpf';
 
 // Groups captured packets (ring-buffer events, decoded by @clovisor/libbpf's capture ABI) into
 // flows and flows into SegmentBatch records. Pure: time comes in with the events and the flush
@@ -52,7 +52,9 @@ interface Flow {
   /** node NIC the flow crossed, once a node event matched one of its segments */
   nodeInterfaceName: string | null;
   /** node events that came before their pod segment (responses reach the node NIC first) */
-  earlyNode: NodeSighting[];
+  earlyNode: NodeSighting[] | null; // null = none (most flows: no array each)
+  /** a packet came since the flow was put at the back of the eviction order (createFlow) */
+  usedSinceQueued: boolean;
 }
 
 interface NodeSighting {
@@ -84,7 +86,7 @@ export interface FlowTrackerStats {
 const sameEndpoint = (a: Endpoint, address: string, port: number) => a.address === address && a.port === port;
 
 export class FlowTracker {
-  private readonly flows = new Map<string, Flow>(); // insertion order = least recently used first
+  private readonly flows = new Map<string, Flow>(); // eviction order (second chance), oldest first
   /** the same flows by 5-tuple without interface: how node-NIC events find theirs */
   private readonly byTuple = new Map<string, Flow>();
   private readonly o: Required<FlowTrackerOptions>;
@@ -115,19 +117,21 @@ export class FlowTracker {
     this.lostSinceLastBatch += count;
   }
 
-  /** Adds one packet (timestamp already converted to epoch ns); returns batches that filled up. */
-  add(event: CaptureEvent, timestampNs: bigint): SegmentBatch[] {
+  /**
+   * Adds one packet (timestamp already converted to epoch ns); returns batches that filled up,
+   * appended to `out` when given (no array per packet).
+   */
+  add(event: CaptureEvent, timestampNs: bigint, out: SegmentBatch[] = []): SegmentBatch[] {
     if (event.point === 'node') {
       this.addNodeEvent(event, timestampNs);
-      return [];
+      return out;
     }
     const iface = this.o.interfaces.get(event.ifindex);
     if (!iface) {
       this.counters.eventsUnknownInterface += 1;
-      return [];
+      return out;
     }
-    const out: SegmentBatch[] = [];
-    const key = flowKey(event);
+    const key = event.connection;
     let flow = this.flows.get(key);
     const isNewConnection = isTcp(event) && (event.tcpFlags & (TcpFlags.SYN | TcpFlags.ACK)) === TcpFlags.SYN;
     if (flow && flow.closedAtNs !== null && isNewConnection) {
@@ -137,8 +141,7 @@ export class FlowTracker {
       flow = undefined;
     }
     if (flow) {
-      this.flows.delete(key); // re-insert: most recently used (under the flow's own flat key)
-      this.flows.set(flow.key, flow);
+      flow.usedSinceQueued = true;
     } else {
       flow = this.createFlow(key, event, iface, timestampNs, out);
     }
@@ -154,7 +157,7 @@ export class FlowTracker {
       // a copy: the event is a view into a ring-buffer batch that must not stay alive with the flow
       payload: Buffer.from(event.payload),
     };
-    if (flow.earlyNode.length > 0) this.takeEarlyNode(flow, segment);
+    if (flow.earlyNode !== null) this.takeEarlyNode(flow, flow.earlyNode, segment);
     flow.pending.push(segment);
     flow.pendingBytes += event.capLen;
     flow.lastSeenNs = timestampNs;
@@ -230,7 +233,7 @@ export class FlowTracker {
    * so its sighting waits on the flow until the pod segment arrives.
    */
   private addNodeEvent(event: CaptureEvent, timestampNs: bigint): void {
-    const flow = this.byTuple.get(tupleKey(event));
+    const flow = this.byTuple.get(tupleOfConnection(event.connection));
     if (!flow) {
       this.counters.nodeEventsUnmatched += 1;
       return;
@@ -250,18 +253,20 @@ export class FlowTracker {
         return;
       }
     }
-    if (flow.earlyNode.length >= MAX_EARLY_NODE_EVENTS) {
-      flow.earlyNode.shift();
+    const early = (flow.earlyNode ??= []);
+    if (early.length >= MAX_EARLY_NODE_EVENTS) {
+      early.shift();
       this.counters.nodeEventsUnmatched += 1;
     }
-    flow.earlyNode.push(sighting);
+    early.push(sighting);
   }
 
-  private takeEarlyNode(flow: Flow, segment: Segment): void {
-    const i = flow.earlyNode.findIndex((n) => sameSegment(n, segment));
+  private takeEarlyNode(flow: Flow, early: NodeSighting[], segment: Segment): void {
+    const i = early.findIndex((n) => sameSegment(n, segment));
     if (i < 0) return;
-    this.timeSegment(flow, segment, flow.earlyNode[i]!);
-    flow.earlyNode.splice(i, 1);
+    this.timeSegment(flow, segment, early[i]!);
+    early.splice(i, 1);
+    if (early.length === 0) flow.earlyNode = null;
   }
 
   private timeSegment(flow: Flow, segment: Segment, sighting: NodeSighting): void {
@@ -273,12 +278,22 @@ export class FlowTracker {
   private remove(key: string, flow: Flow): void {
     this.flows.delete(key);
     if (this.byTuple.get(flow.tuple) === flow) this.byTuple.delete(flow.tuple);
-    this.counters.nodeEventsUnmatched += flow.earlyNode.length;
+    this.counters.nodeEventsUnmatched += flow.earlyNode?.length ?? 0;
   }
 
   private createFlow(key: string, event: CaptureEvent, iface: MonitoredInterface, timestampNs: bigint, out: SegmentBatch[]): Flow {
-    if (this.flows.size >= this.o.maxFlows) {
+    // Second chance (an approximation of LRU): a flow used since it was (re)queued goes to the
+    // back once instead of being evicted, so an idle flow goes before a busy one. Moving every
+    // flow to the back on each packet (true LRU) cost a Map delete and insert per packet, the
+    // tracker's largest cost.
+    while (this.flows.size >= this.o.maxFlows) {
       const [oldestKey, oldest] = this.flows.entries().next().value as [string, Flow];
+      if (oldest.usedSinceQueued) {
+        oldest.usedSinceQueued = false;
+        this.flows.delete(oldestKey);
+        this.flows.set(oldestKey, oldest);
+        continue;
+      }
       this.flush(oldest, out);
       this.remove(oldestKey, oldest);
       this.counters.flowsEvictedLru += 1;
@@ -290,8 +305,8 @@ export class FlowTracker {
     const server = srcIsClient ? dst : src;
     const podSide = event.hook === 'ingress' ? src : dst;
     const flow: Flow = {
-      key: flat(key),
-      tuple: flat(tupleKey(event)),
+      key,
+      tuple: flat(tupleOfConnection(key)),
       id: fnv1a64Hex(`${this.o.node}|${iface.name}|${transportOf(event)}|${client.address}:${client.port}|${server.address}:${server.port}|${timestampNs}`),
       ifindex: event.ifindex,
       transport: transportOf(event),
@@ -308,7 +323,8 @@ export class FlowTracker {
       finFromServer: false,
       closedAtNs: null,
       nodeInterfaceName: null,
-      earlyNode: [],
+      earlyNode: null,
+      usedSinceQueued: false,
     };
     this.flows.set(flow.key, flow);
     this.byTuple.set(flow.tuple, flow);
@@ -331,9 +347,14 @@ export class FlowTracker {
    * false when no such flow is tracked (yet).
    */
   addTcpEvent(local: Endpoint, remote: Endpoint, event: Omit<TcpSocketEvent, 'fromClient'>): boolean {
-    const canonical = canonicalPair(`${local.address}:${local.port}`, `${remote.address}:${remote.port}`);
     for (const ifindex of this.o.interfaces.keys()) {
-      const flow = this.flows.get(`${ifindex}/${TCP}/${canonical}`);
+      let key: string;
+      try {
+        key = connectionKey(ifindex, TCP, local, remote);
+      } catch {
+        return false; // not an IP address pair: no flow of ours
+      }
+      const flow = this.flows.get(key);
       if (!flow) continue;
       const podSide = flow.podRole === 'SERVER' ? flow.server : flow.client;
       if (!sameEndpoint(podSide, local.address, local.port)) continue;
@@ -389,16 +410,6 @@ function flat(s: string): string {
   return Buffer.from(s, 'latin1').toString('latin1');
 }
 
-const canonicalPair = (a: string, b: string) => (a < b ? `${a}|${b}` : `${b}|${a}`);
-
-/** The 5-tuple without interface, the same in both directions. */
-function tupleKey(e: CaptureEvent): string {
-  return `${e.l4Proto}/${canonicalPair(`${e.saddr}:${e.sport}`, `${e.daddr}:${e.dport}`)}`;
-}
-
-function flowKey(e: CaptureEvent): string {
-  return `${e.ifindex}/${tupleKey(e)}`;
-}
 
 /** The node sighting is of this segment: same direction, and its sequence number falls in it. */
 function sameSegment(n: NodeSighting, s: Segment): boolean {
