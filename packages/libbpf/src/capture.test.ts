@@ -19,7 +19,7 @@ import { openHandleCount, openHandles } from './handles.js';
 import { BpfObject } from './object.js';
 import type { RingReader } from './ring.js';
 import { monotonicNs } from './system.js';
-import { BIG_BODY_BYTES, createNetnsPair, curl, isRoot, run, startHttpServer, waitFor, type HttpServer, type NetnsPair } from './testing/netns.js';
+import { BIG_BODY_BYTES, captureFixture, curl, isRoot, run, waitFor, type CaptureFixture, type HttpServer, type NetnsPair } from './testing/netns.js';
 
 const SYN = 0x02;
 const FIN = 0x01;
@@ -30,26 +30,21 @@ describe('capture.bpf.c on a veth', { skip: !isRoot() && 'needs root (CAP_BPF + 
   let pair: NetnsPair | undefined;
   let server: HttpServer | undefined;
   let obj: BpfObject | undefined;
+  let fixture: CaptureFixture | undefined;
   let reader: RingReader | undefined;
   const events: CaptureEvent[] = [];
 
   before(async () => {
-    pair = await createNetnsPair();
-    server = await startHttpServer(pair);
-    obj = BpfObject.open(CAPTURE_OBJECT_PATH);
-    obj.map(CaptureMap.PORTS).update(encodePortKey(pair.ifindex, server.port), encodeProtocolId(1));
-    obj.attachTc(CaptureProgram.INGRESS, pair.ifindex, 'ingress');
-    obj.attachTc(CaptureProgram.EGRESS, pair.ifindex, 'egress');
-    reader = obj.openRingReader(CaptureMap.EVENTS, (batch, count) => {
+    fixture = await captureFixture();
+    ({ pair, server, obj } = fixture);
+    reader = fixture.obj.openRingReader(CaptureMap.EVENTS, (batch, count) => {
       const n = forEachRecord(batch, (rec) => events.push(decodeCaptureEvent(rec)));
       assert.equal(n, count, 'batch count matches its frames');
     });
   });
 
   after(async () => {
-    obj?.close();
-    await server?.stop();
-    await pair?.destroy();
+    await fixture?.close();
     assert.equal(openHandleCount(), 0, `leaked handles: ${openHandles().join('; ')}`);
   });
 

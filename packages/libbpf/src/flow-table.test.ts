@@ -11,7 +11,7 @@ import { FlowTableSweeper } from './flow-table.js';
 import { openHandleCount, openHandles } from './handles.js';
 import { BpfObject } from './object.js';
 import { monotonicNs } from './system.js';
-import { createNetnsPair, curl, isRoot, startHttpServer, waitFor, type HttpServer, type NetnsPair } from './testing/netns.js';
+import { captureFixture, curl, isRoot, waitFor, type CaptureFixture, type HttpServer, type NetnsPair } from './testing/netns.js';
 
 const TCP = 6;
 const SYN = 0x02;
@@ -39,20 +39,15 @@ describe('kernel flow table', { skip: !isRoot() && 'needs root (CAP_BPF + CAP_NE
   let pair: NetnsPair | undefined;
   let server: HttpServer | undefined;
   let obj: BpfObject | undefined;
+  let fixture: CaptureFixture | undefined;
 
   before(async () => {
-    pair = await createNetnsPair();
-    server = await startHttpServer(pair);
-    obj = BpfObject.open(CAPTURE_OBJECT_PATH);
-    obj.map(CaptureMap.PORTS).update(encodePortKey(pair.ifindex, server.port), encodeProtocolId(1));
-    obj.attachTc(CaptureProgram.INGRESS, pair.ifindex, 'ingress');
-    obj.attachTc(CaptureProgram.EGRESS, pair.ifindex, 'egress');
+    fixture = await captureFixture();
+    ({ pair, server, obj } = fixture);
   });
 
   after(async () => {
-    obj?.close();
-    await server?.stop();
-    await pair?.destroy();
+    await fixture?.close();
     assert.equal(openHandleCount(), 0, `leaked handles: ${openHandles().join('; ')}`);
   });
 

@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { forEachRecord } from './batch.js';
-import { CAPTURE_OBJECT_PATH, CaptureMap, CaptureProgram, encodePortKey, encodeProtocolId } from './capture-abi.js';
+import { CaptureMap } from './capture-abi.js';
 import { readCaptureCounters } from './capture-counters.js';
 import { BpfError } from './errors.js';
 import { openHandleCount, openHandles } from './handles.js';
 import { BpfObject } from './object.js';
-import { createNetnsPair, curl, isRoot, startHttpServer, waitFor, type HttpServer, type NetnsPair } from './testing/netns.js';
+import { captureFixture, curl, isRoot, waitFor, type CaptureFixture, type HttpServer, type NetnsPair } from './testing/netns.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -17,20 +17,15 @@ describe('RingReader', { skip: !isRoot() && 'needs root (CAP_BPF + CAP_NET_ADMIN
   let pair: NetnsPair | undefined;
   let server: HttpServer | undefined;
   let obj: BpfObject | undefined;
+  let fixture: CaptureFixture | undefined;
 
   before(async () => {
-    pair = await createNetnsPair();
-    server = await startHttpServer(pair);
-    obj = BpfObject.open(CAPTURE_OBJECT_PATH);
-    obj.map(CaptureMap.PORTS).update(encodePortKey(pair.ifindex, server.port), encodeProtocolId(1));
-    obj.attachTc(CaptureProgram.INGRESS, pair.ifindex, 'ingress');
-    obj.attachTc(CaptureProgram.EGRESS, pair.ifindex, 'egress');
+    fixture = await captureFixture();
+    ({ pair, server, obj } = fixture);
   });
 
   after(async () => {
-    obj?.close();
-    await server?.stop();
-    await pair?.destroy();
+    await fixture?.close();
     assert.equal(openHandleCount(), 0, `leaked handles: ${openHandles().join('; ')}`);
   });
 

@@ -4,6 +4,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { ifindexOf } from '../system.js';
+import { BpfObject } from '../object.js';
+import { CAPTURE_OBJECT_PATH, CaptureMap, CaptureProgram, encodePortKey, encodeProtocolId } from '../capture-abi.js';
 
 const execFileP = promisify(execFile);
 
@@ -136,4 +138,30 @@ export async function waitFor(cond: () => boolean, timeoutMs: number, what: stri
 export async function tcFilters(dev: string, hook: 'ingress' | 'egress'): Promise<string[]> {
   const out = await run('tc', ['filter', 'show', 'dev', dev, hook]);
   return out.split('\n').filter((l) => l.trim().length > 0);
+}
+
+/** A netns pair running the test HTTP server, with the capture programs on its host side for that port. */
+export interface CaptureFixture {
+  pair: NetnsPair;
+  server: HttpServer;
+  obj: BpfObject;
+  /** closes the object (detaching), stops the server, deletes the pair */
+  close(): Promise<void>;
+}
+
+export async function captureFixture(): Promise<CaptureFixture> {
+  const pair = await createNetnsPair();
+  const server = await startHttpServer(pair);
+  const obj = BpfObject.open(CAPTURE_OBJECT_PATH);
+  obj.map(CaptureMap.PORTS).update(encodePortKey(pair.ifindex, server.port), encodeProtocolId(1));
+  obj.attachTc(CaptureProgram.INGRESS, pair.ifindex, 'ingress');
+  obj.attachTc(CaptureProgram.EGRESS, pair.ifindex, 'egress');
+  return {
+    pair, server, obj,
+    close: async () => {
+      obj.close();
+      await server.stop();
+      await pair.destroy();
+    },
+  };
 }
