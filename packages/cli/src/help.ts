@@ -114,8 +114,8 @@ Topics are created when missing. Needs root (eBPF). SIGINT/SIGTERM detach the eB
 flush, commit and exit 0.
 
 With --kubernetes and no --otlp-endpoint/CLOVISOR_OTLP_ENDPOINT, a Jaeger collector named in
-Redis (clovisor_jaeger_collector, else clovisor_jaeger_agent) at start gives the OTLP endpoint
-http://<its host>:4318 (4317 for grpc).
+Redis (clovisor_jaeger_collector, else clovisor_jaeger_agent) gives the OTLP endpoint
+http://<its host>:4318 (4317 for grpc), followed live when the key changes.
 
 Example:
   sudo clovisor run --interface veth-front=frontend --interface veth-back=backend --port 8080=http

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger, RecordProducer } from '@clovisor/core';
 import type { CaptureStage, KubernetesCapture } from '@clovisor/capture';
-import type { RunConfig } from '../config.js';
+import { Defaults, type RunConfig } from '../config.js';
 
 // The capture part of `clovisor capture|run`: static (--interface/--port) or Kubernetes
 // (--kubernetes: pods of this node, ports from their services, Clovisor's Redis configuration).
@@ -49,8 +49,25 @@ export function chooseOtlpEndpoint(config: RunConfig, capture: CaptureComponent 
     return config.otlpEndpoint;
   }
   if (!suggestion) return config.otlpEndpoint;
-  // the suggestion names the OTLP/HTTP port; gRPC listens on 4317 next to it
-  const endpoint = config.otlpProtocol === 'grpc' ? suggestion.endpoint.replace(/:4318$/, ':4317') : suggestion.endpoint;
+  const endpoint = suggestedEndpoint(config, suggestion);
   log.info('OTLP endpoint from Redis', { otlp: endpoint, key: suggestion.from });
   return endpoint;
+}
+
+/**
+ * Without --otlp-endpoint / CLOVISOR_OTLP_ENDPOINT, the exporter follows later changes of
+ * clovisor_jaeger_collector/agent too (a removed key: back to the default endpoint).
+ */
+export function followOtlpSuggestion(config: RunConfig, capture: CaptureComponent | null, exporter: { setEndpoint(endpoint: string): void }, log: Logger): void {
+  if (config.otlpEndpointExplicit || capture === null || !('onOtlpSuggestion' in capture)) return;
+  capture.onOtlpSuggestion((suggestion) => {
+    const endpoint = suggestion ? suggestedEndpoint(config, suggestion) : config.otlpProtocol === 'grpc' ? Defaults.otlpGrpc : Defaults.otlpHttp;
+    log.info('OTLP endpoint from Redis changed', { otlp: endpoint, key: suggestion?.from ?? null });
+    exporter.setEndpoint(endpoint);
+  });
+}
+
+/** The suggestion names the OTLP/HTTP port; gRPC listens on 4317 next to it. */
+function suggestedEndpoint(config: RunConfig, suggestion: { endpoint: string }): string {
+  return config.otlpProtocol === 'grpc' ? suggestion.endpoint.replace(/:4318$/, ':4317') : suggestion.endpoint;
 }

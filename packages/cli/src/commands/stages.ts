@@ -1,6 +1,6 @@
 import { Topics, createKafka, createLogger, ensureTopics, RecordProducer, useSchemaRegistry, type Codecs, type Component, type Logger } from '@clovisor/core';
 import type { CorrelatorOptions } from '@clovisor/correlator';
-import { buildCapture, chooseOtlpEndpoint, checkCaptureSources } from './capture-component.js';
+import { buildCapture, chooseOtlpEndpoint, checkCaptureSources, followOtlpSuggestion } from './capture-component.js';
 import { resolveRunConfig, type RunConfig, type RunFlags } from '../config.js';
 import { parseFlags, UsageError } from '../flags.js';
 import { waitForKafka } from '../kafka-wait.js';
@@ -128,7 +128,11 @@ async function startStages(
     if (stages.includes('export') && !(await endpointAccepts(config.otlpEndpoint))) {
       log.warn(`OTLP endpoint ${config.otlpEndpoint} is not reachable: spans wait in Kafka and are exported once it answers (start Jaeger with \`clovisor stack up\` or pass --otlp-endpoint)`);
     }
-    if (ExporterStage) ordered.push(new ExporterStage(kafka, producer, { protocol: config.otlpProtocol, endpoint: config.otlpEndpoint }, log.child('exporter')));
+    if (ExporterStage) {
+      const exporter = new ExporterStage(kafka, producer, { protocol: config.otlpProtocol, endpoint: config.otlpEndpoint }, log.child('exporter'));
+      followOtlpSuggestion(config, capture, exporter, log);
+      ordered.push(exporter);
+    }
     for (const component of ordered) {
       await component.start();
       started.push(component);

@@ -200,6 +200,18 @@ test('a service port change updates the kernel port map live: 8081 (named metric
   assert.equal(await getTrace(stack.jaegerQuery, before), null, 'the request before the change was not traced');
 });
 
+test('a changed clovisor_jaeger_collector applies live: the exporter switches endpoint and spans keep arriving', async () => {
+  const mark = agent.log().length;
+  // the same Jaeger under another name: spans still arrive only if the new exporter works
+  await redis('SET', 'clovisor_jaeger_collector', 'localhost:14268');
+  await within(2000, 'the new collector noticed', async () => /OTLP endpoint from Redis changed otlp=http:\/\/localhost:4318 key=clovisor_jaeger_collector/.test(agent.log().slice(mark)));
+  const traceId = hex(16);
+  await curlFrom(caller, `http://${web.address}:8080/moved`, traceId);
+  const trace = await waitForTrace(stack.jaegerQuery, traceId, 1, 60_000);
+  assert.ok(trace, `trace ${traceId} never reached Jaeger after the switch; log:\n${agent.log().slice(-3000)}`);
+  assert.match(agent.log().slice(mark), /exporting to a new OTLP endpoint otlp=http:\/\/localhost:4318/);
+});
+
 test('pods of unselected namespaces are not attached; adding a label selector to clovisor_labels attaches within 2 s; removing it detaches', async () => {
   api.addPod(podObject('side-1', SIDE, { tier: 'edge' }, side, NODE, [{ name: 'http', containerPort: 8080 }]));
   api.addPod(podObject('side-2', SIDE, { tier: 'core' }, caller, NODE, [{ name: 'http', containerPort: 8080 }]));

@@ -48,6 +48,9 @@ export class KubernetesCapture implements Component {
   private running = false;
   private configSeen = false;
   private startOtlp: OtlpSuggestion | null = null;
+  /** the collector endpoint Redis named last (null: none) */
+  private lastOtlpEndpoint: string | null = null;
+  private otlpListener: ((suggestion: OtlpSuggestion | null) => void) | null = null;
   private readonly resolve: (podIp: string) => Promise<HostInterface | null>;
 
   constructor(private readonly stage: CaptureStage, private readonly o: KubernetesCaptureOptions, private readonly log: Logger) {
@@ -61,6 +64,12 @@ export class KubernetesCapture implements Component {
     await this.stage.prepare();
     await this.redis.start();
     this.startOtlp = this.redis.current().otlp;
+    this.lastOtlpEndpoint = this.startOtlp?.endpoint ?? null;
+  }
+
+  /** Called when clovisor_jaeger_collector/agent changes while running (`clovisor run`'s exporter follows it). */
+  onOtlpSuggestion(listener: (suggestion: OtlpSuggestion | null) => void): void {
+    this.otlpListener = listener;
   }
 
   /** The export endpoint suggested by clovisor_jaeger_collector/agent when the agent started. */
@@ -94,10 +103,14 @@ export class KubernetesCapture implements Component {
   private onConfig(config: CaptureRedisConfig): void {
     this.egress = config.egress;
     // the first delivery is the defaults/first read at start, not a reload
-    if (this.configSeen) this.stage.noteConfigReload();
+    const reload = this.configSeen;
+    if (reload) this.stage.noteConfigReload();
     this.configSeen = true;
-    if (this.startOtlp && config.otlp?.endpoint !== this.startOtlp.endpoint) {
-      this.log.warn('the Jaeger collector in Redis changed; the export endpoint is chosen at start: restart to use it', { now: config.otlp?.endpoint ?? null });
+    const otlpEndpoint = config.otlp?.endpoint ?? null;
+    if (reload && otlpEndpoint !== this.lastOtlpEndpoint) {
+      this.lastOtlpEndpoint = otlpEndpoint;
+      if (this.otlpListener) this.otlpListener(config.otlp ?? null);
+      else this.log.info('the Jaeger collector in Redis changed (this process exports no spans)', { now: otlpEndpoint });
     }
     if (!this.running) return;
     this.pods.setSelections(config.selectors);

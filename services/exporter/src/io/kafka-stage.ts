@@ -30,7 +30,10 @@ export interface ExporterStageStats {
 export class ExporterStage implements Component {
   readonly name = 'exporter';
   private readonly consumer: StageConsumer;
-  private readonly pusher: OtlpPusher;
+  private pusher: OtlpPusher;
+  private readonly pusherOptions: { protocol: ExporterStageOptions['protocol']; endpoint: string; timeoutMs: number };
+  /** set by setEndpoint(); the next batch (or retry) switches to it */
+  private nextEndpoint: string | null = null;
   private readonly maxSpansPerRequest: number;
   /** records the backend accepted, per partition, until a later batch of that partition shows
    * they were committed: a retried batch, or one handed out again because its commit failed,
@@ -39,7 +42,8 @@ export class ExporterStage implements Component {
   private readonly counters: ExporterStageStats = { spansExported: 0, requestsFailedRetryable: 0, spansRejectedPermanently: 0, deadLettered: 0 };
 
   constructor(kafka: Kafka, private readonly producer: RecordProducer, options: ExporterStageOptions, private readonly log: Logger) {
-    this.pusher = createOtlpPusher({ protocol: options.protocol, endpoint: options.endpoint, timeoutMs: options.timeoutMs ?? 10_000 });
+    this.pusherOptions = { protocol: options.protocol, endpoint: options.endpoint, timeoutMs: options.timeoutMs ?? 10_000 };
+    this.pusher = createOtlpPusher(this.pusherOptions);
     this.maxSpansPerRequest = options.maxSpansPerRequest ?? 512;
     this.consumer = new StageConsumer(kafka, { groupId: stageGroupId('exporter'), topic: Topics.spans, handle: (records) => this.handle(records) }, log);
   }
@@ -52,12 +56,27 @@ export class ExporterStage implements Component {
     return { ...this.counters };
   }
 
+  /** Exports to another endpoint from the next batch on (a batch failing against the old one is retried against it). */
+  setEndpoint(endpoint: string): void {
+    this.nextEndpoint = endpoint === this.pusherOptions.endpoint ? null : endpoint;
+  }
+
+  private async switchEndpoint(endpoint: string): Promise<void> {
+    const old = this.pusher;
+    this.pusherOptions.endpoint = endpoint;
+    this.pusher = createOtlpPusher(this.pusherOptions);
+    this.nextEndpoint = null;
+    this.log.info('exporting to a new OTLP endpoint', { otlp: endpoint });
+    await old.shutdown().catch((err: unknown) => this.log.warn('closing the previous OTLP exporter failed', { error: String(err) }));
+  }
+
   async stop(): Promise<void> {
     await this.consumer.stop();
     await this.pusher.shutdown();
   }
 
   private async handle(records: ConsumedRecord[]): Promise<void> {
+    if (this.nextEndpoint !== null) await this.switchEndpoint(this.nextEndpoint);
     const dead: OutgoingRecord[] = [];
     const spans: Array<{ span: SpanRecord; record: ConsumedRecord }> = [];
     const accepted = this.acceptedFor(records);
