@@ -110,8 +110,9 @@ Docs: README.md, docs/`,
 
 Runs the four stages in one process. They talk only through their Kafka topics
 (clovisor.segments.v1 -> clovisor.transactions.v1 -> clovisor.spans.v1), values in Avro.
-Topics are created when missing. Needs root (eBPF). SIGINT/SIGTERM detach the eBPF programs,
-flush, commit and exit 0.
+Topics are created when missing, with the per-topic retention and compression of
+'clovisor topics create'. Needs root (eBPF). SIGINT/SIGTERM detach the eBPF programs, flush,
+commit and exit 0.
 
 With --kubernetes and no --otlp-endpoint/CLOVISOR_OTLP_ENDPOINT, a Jaeger collector named in
 Redis (clovisor_jaeger_collector, else clovisor_jaeger_agent) gives the OTLP endpoint

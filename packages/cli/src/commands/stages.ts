@@ -1,5 +1,6 @@
 import { Topics, createKafka, createLogger, ensureTopics, RecordProducer, useSchemaRegistry, type Codecs, type Component, type Logger } from '@clovisor/core';
 import type { CorrelatorOptions } from '@clovisor/correlator';
+import { configEntries, resolveSettings } from '../topics/settings.js';
 import { buildCapture, chooseOtlpEndpoint, checkCaptureSources, followOtlpSuggestion } from './capture-component.js';
 import { resolveRunConfig, type RunConfig, type RunFlags } from '../config.js';
 import { parseFlags, UsageError } from '../flags.js';
@@ -118,7 +119,9 @@ async function startStages(
       await capture?.stop();
       return { components: [], otlpEndpoint: config.otlpEndpoint };
     }
-    await ensureTopics(kafka, [Topics.segments, Topics.transactions, Topics.spans, Topics.deadletter].map((topic) => ({ topic, numPartitions: config.partitions })));
+    // missing topics get the same per-topic retention and compression as `clovisor topics create`
+    const settings = resolveSettings({ topic: [Topics.segments, Topics.transactions, Topics.spans, Topics.deadletter] }, config.partitions);
+    await ensureTopics(kafka, settings.map((s) => ({ topic: s.topic, numPartitions: s.partitions, configs: Object.fromEntries(configEntries(s).map((e) => [e.name, e.value])) })));
     if (config.schemaRegistry !== null) await useSchemaRegistry(config.schemaRegistry, writtenTopics(stages));
     await producer.start();
     const ordered: Component[] = [];

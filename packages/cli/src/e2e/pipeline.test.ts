@@ -11,6 +11,7 @@ import { startClovisor, type PipelineProcess } from '../lab/pipeline-process.js'
 import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
 import { waitForTrace, tag, serviceOf, type JaegerSpan } from '../lab/jaeger-query.js';
 import { serveHttp } from '../lab/serve-http.js';
+import { describeTopics, withAdmin } from '../topics/admin.js';
 
 const PORT = 8080;
 
@@ -127,6 +128,19 @@ test('keep-alive and chunked: several requests on one connection each become a s
   assert.equal(Number(tag(missing, 'http.response.status_code')), 404);
   const ports = new Set(servers.map((s) => tag(s, 'client.port')));
   assert.equal(ports.size, 1, 'all three requests travelled on one connection');
+});
+
+test('the topics the pipeline created have the per-topic retention and compression of `topics create`', async () => {
+  const names = ['segments', 'transactions', 'spans', 'deadletter'].map((kind) => `clovisor.${kind}.v1${topics.suffix}`);
+  const described = await withAdmin(stack.brokers.split(','), (admin) => describeTopics(admin, names));
+  const got = Object.fromEntries(described.map((d) => [d.topic, { retention: d.configs['retention.ms'], compression: d.configs['compression.type'] }]));
+  const day = 86_400_000;
+  assert.deepEqual(got, {
+    [names[0]!]: { retention: String(3 * day), compression: 'producer' },
+    [names[1]!]: { retention: String(7 * day), compression: 'gzip' },
+    [names[2]!]: { retention: String(7 * day), compression: 'gzip' },
+    [names[3]!]: { retention: String(14 * day), compression: 'gzip' },
+  });
 });
 
 test('SIGINT detaches, flushes and exits 0, leaving no tc filter of ours', async () => {
