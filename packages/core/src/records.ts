@@ -171,6 +171,40 @@ export function noProtocolFields(): ProtocolFieldsOfTransaction {
   return { http: null, grpc: null, dns: null, redis: null, postgres: null, kafka: null, attributes: {} };
 }
 
+/** Why an INT event was reported (schemas/int-report.v1.avsc). */
+export type IntReportTrigger = 'FIRST' | 'INTERVAL' | 'LATENCY_BUCKET' | 'DROP';
+
+/** One INT telemetry event of a packet: a hop across the host, or a drop with the kernel's reason. */
+export interface IntEvent {
+  kind: 'HOP' | 'DROP';
+  trigger: IntReportTrigger;
+  /** interface the packet entered on; 0 = originated on this host */
+  ingressIfindex: number;
+  /** interface it left on; 0 = none (a drop before egress) */
+  egressIfindex: number;
+  ingressTimeNs: bigint | null;
+  egressTimeNs: bigint | null;
+  dropTimeNs: bigint | null;
+  /** the kernel's enum skb_drop_reason value (numbering differs between kernels) */
+  dropReason: number | null;
+  /** that value's name without the SKB_DROP_REASON_ prefix, e.g. IP_INNOROUTES */
+  dropReasonName: string | null;
+  /** the packet's 5-tuple as sent */
+  flow: { transport: Transport; source: Endpoint; destination: Endpoint };
+  /** first bytes (≤ 128) of the packet as an Ethernet frame */
+  packet: Buffer;
+  /** full length of the frame */
+  packetLength: number;
+}
+
+/** INT telemetry events of one node (topic clovisor.int.v1, key = node). */
+export interface IntReportBatch {
+  node: string;
+  /** the node's IPv4 address, the default INT switch_id; null when unknown */
+  nodeAddress: string | null;
+  events: IntEvent[];
+}
+
 export type SpanKind = 'INTERNAL' | 'SERVER' | 'CLIENT' | 'PRODUCER' | 'CONSUMER';
 export type StatusCode = 'UNSET' | 'OK' | 'ERROR';
 

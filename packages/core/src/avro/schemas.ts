@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type avro from 'avsc';
 import { ConfigError } from '../errors.js';
 import { RecordCodec } from './codec.js';
-import type { DeadLetter, SegmentBatch, SpanRecord, Transaction } from '../records.js';
+import type { DeadLetter, IntReportBatch, SegmentBatch, SpanRecord, Transaction } from '../records.js';
 
 // The schemas live in the repository's schemas/ folder (one file per record type, versioned by
 // topic suffix); older versions of a schema stay in schemas/history/<name>.v1.<n>.avsc so
@@ -38,6 +38,7 @@ function codecFor<T>(base: string): RecordCodec<T> {
 
 export interface Codecs {
   segments: RecordCodec<SegmentBatch>;
+  int: RecordCodec<IntReportBatch>;
   transactions: RecordCodec<Transaction>;
   spans: RecordCodec<SpanRecord>;
   deadletter: RecordCodec<DeadLetter>;
@@ -49,6 +50,7 @@ let cached: Codecs | undefined;
 export function codecs(): Codecs {
   cached ??= {
     segments: codecFor<SegmentBatch>('segment-batch.v1'),
+    int: codecFor<IntReportBatch>('int-report.v1'),
     transactions: codecFor<Transaction>('transaction.v1'),
     spans: codecFor<SpanRecord>('span.v1'),
     deadletter: codecFor<DeadLetter>('deadletter.v1'),
