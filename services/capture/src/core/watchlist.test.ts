@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '@clovisor/core';
-import { WATCHLIST_MAX_RULES, addressBytes, describeRule, parseWatchlist } from './watchlist.js';
+import { addressBytes } from './ip-address.js';
+import { WATCHLIST_MAX_RULES, describeRule, parseWatchlist } from './watchlist.js';
 
 // int-host-reporter's own sample (configs/watchlist.yaml), quoted strings and all
 const SAMPLE = `# Sample INT watchlist configuration

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigError } from '@clovisor/core';
+import { addressBytes, ipv6Text } from './ip-address.js';
 
 // Pure: the INT watchlist file, as int-host-reporter reads it (its --watchlist-conf):
 //
@@ -116,28 +117,6 @@ function parsePort(raw: unknown, where: string): number | null {
   return value;
 }
 
-/** 16 bytes (IPv4 in the first 4), network order. */
-export function addressBytes(address: string, family: 4 | 6): Buffer {
-  const out = Buffer.alloc(16);
-  if (family === 4) {
-    address.split('.').forEach((part, i) => (out[i] = Number(part)));
-    return out;
-  }
-  let text = address;
-  // an IPv4 tail (::ffff:1.2.3.4) becomes two groups
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const b = v4[1]!.split('.').map(Number);
-    text = text.slice(0, v4.index) + `${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
-  }
-  const [head, tail] = text.split('::') as [string, string | undefined];
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? headGroups : [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
-  return out;
-}
-
 function maskBytes(bytes: Buffer, prefixLength: number): void {
   for (let i = 0; i < 16; i++) {
     const keep = Math.max(0, Math.min(8, prefixLength - i * 8));
@@ -146,20 +125,7 @@ function maskBytes(bytes: Buffer, prefixLength: number): void {
 }
 
 function formatAddress(bytes: Buffer, family: 4 | 6): string {
-  if (family === 4) return [...bytes.subarray(0, 4)].join('.');
-  const groups = Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(i * 2));
-  // RFC 5952: the longest run (≥ 2) of zero groups becomes "::"
-  let best = -1, bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best === -1) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  return family === 4 ? [...bytes.subarray(0, 4)].join('.') : ipv6Text(bytes);
 }
 
 function hint(key: string): string {
