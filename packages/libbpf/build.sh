@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the eBPF objects (bpf/build/capture.bpf.o, bpf/build/tcp-events.bpf.o) and the N-API addon
+# Builds the eBPF objects (bpf/build/capture.bpf.o, tcp-events.bpf.o, int.bpf.o) and the N-API addon
 # (packages/libbpf/build/Release/clovisor_libbpf.node) without node-gyp or downloads.
 # Idempotent: each output is rebuilt only when one of its inputs is newer. FORCE=1 rebuilds.
 set -euo pipefail
@@ -79,4 +79,5 @@ build_addon() {
 
 build_bpf capture
 build_bpf tcp-events
+build_bpf int
 build_addon
