@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import { hostname } from 'node:os';
 import { ConfigError, parseBrokers, parsePortRule, type PortRule } from '@clovisor/core';
 import type { PluginSpec } from '@clovisor/decoder';
@@ -45,6 +46,19 @@ export interface RunConfig {
   stateDir: string;
   /** whether --otlp-endpoint / CLOVISOR_OTLP_ENDPOINT was given (else Redis may suggest one) */
   otlpEndpointExplicit: boolean;
+  /** INT telemetry of capture (--int); null = off */
+  int: IntRunConfig | null;
+}
+
+export interface IntRunConfig {
+  /** --int-watchlist; null = every TCP/UDP packet on the traced interfaces */
+  watchlistPath: string | null;
+  reportIntervalMs: number;
+  latencyBucketShift: number;
+  /** GET /api/v1/topology port; 0 = off */
+  topologyPort: number;
+  /** --node-address / NODE_IP; null = the first IPv4 of the first --node-interface */
+  nodeAddress: string | null;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -61,6 +75,10 @@ export const Defaults = {
   flowTableSize: 131_072,
   flowIdleTimeoutSeconds: 120,
   ringSizeMiB: 4,
+  intReportIntervalMs: 1000,
+  /** 2^16 ns = 65.5 us latency buckets (docs/int.md, "Capture: watchlist, records, topology") */
+  intLatencyBucketShift: 16,
+  topologyPort: 4048,
 } as const;
 
 /** `eth0` or `veth1=frontend` (interface name, then the Kubernetes service it stands for). */
@@ -133,6 +151,36 @@ export interface RunFlags {
   'schema-registry'?: string;
   kubernetes?: boolean;
   kubeconfig?: string;
+  int?: boolean;
+  'int-watchlist'?: string;
+  'int-report-interval-ms'?: string;
+  'int-latency-bucket-shift'?: string;
+  'topology-port'?: string;
+  'node-address'?: string;
+}
+
+const INT_ONLY_FLAGS = ['int-watchlist', 'int-report-interval-ms', 'int-latency-bucket-shift', 'topology-port', 'node-address'] as const;
+
+/** INT settings, or null without --int / CLOVISOR_INT=1; INT flags without --int are refused. */
+function resolveInt(flags: RunFlags, env: Env): IntRunConfig | null {
+  const on = flags.int === true || boolSetting('CLOVISOR_INT', env['CLOVISOR_INT']);
+  if (!on) {
+    const stray = INT_ONLY_FLAGS.find((f) => flags[f] !== undefined);
+    if (stray) throw new ConfigError(`--${stray} is a setting of INT telemetry: add --int (or drop --${stray})`);
+    return null;
+  }
+  const watchlist = flags['int-watchlist'] ?? env['CLOVISOR_INT_WATCHLIST'] ?? '';
+  const nodeAddress = (flags['node-address'] ?? env['CLOVISOR_NODE_ADDRESS'] ?? env['NODE_IP'] ?? '').trim();
+  if (nodeAddress !== '' && !isIPv4(nodeAddress)) {
+    throw new ConfigError(`--node-address "${nodeAddress}": expected the node's IPv4 address (the INT switch id), e.g. 192.0.2.10`);
+  }
+  return {
+    watchlistPath: watchlist.trim() === '' ? null : watchlist.trim(),
+    reportIntervalMs: intSetting('--int-report-interval-ms', flags['int-report-interval-ms'] ?? env['CLOVISOR_INT_REPORT_INTERVAL_MS'], Defaults.intReportIntervalMs, 0, 3_600_000),
+    latencyBucketShift: intSetting('--int-latency-bucket-shift', flags['int-latency-bucket-shift'] ?? env['CLOVISOR_INT_LATENCY_BUCKET_SHIFT'], Defaults.intLatencyBucketShift, 0, 64),
+    topologyPort: intSetting('--topology-port', flags['topology-port'] ?? env['CLOVISOR_TOPOLOGY_PORT'], Defaults.topologyPort, 0, 65535),
+    nodeAddress: nodeAddress === '' ? null : nodeAddress,
+  };
 }
 
 export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
@@ -192,5 +240,6 @@ export function resolveRunConfig(flags: RunFlags, env: Env): RunConfig {
     kubeconfig: flags.kubeconfig ?? null,
     stateDir: env['CLOVISOR_STATE_DIR'] || Defaults.stateDir,
     otlpEndpointExplicit: flags['otlp-endpoint'] !== undefined || env['CLOVISOR_OTLP_ENDPOINT'] !== undefined,
+    int: resolveInt(flags, env),
   };
 }

@@ -83,6 +83,27 @@ Capture (flag, environment, default):
         clovisor_capture_kernel_lost_events_total. The agent maps it twice (RSS ~2x the size)
 `;
 
+const INT_FLAGS = `
+INT telemetry (docs/int.md), off by default:
+  --int                             CLOVISOR_INT=1
+        also track packets across this host on every traced interface (pod veths and
+        --node-interface NICs): hops (ingress/egress ifindex and times) and drops with the
+        kernel's drop reason, published to clovisor.int.v1 for the exporter's INT reports.
+        Needs kernel BTF (tp_btf kfree_skb, Linux 6.2+); without it --int fails at start.
+  --int-watchlist <file>            CLOVISOR_INT_WATCHLIST  none = every TCP/UDP packet
+        int-host-reporter's watchlist YAML (rules: protocol, src-addr, dst-addr; also
+        src-port, dst-port), at most 64 rules, reloaded when the file changes (a bad edit
+        keeps the last good rules); a file without rules watches nothing
+  --int-report-interval-ms <ms>     CLOVISOR_INT_REPORT_INTERVAL_MS 1000 (0-3600000): one hop
+        report per (flow, ingress, egress) per interval; 0 = every packet
+  --int-latency-bucket-shift <n>    CLOVISOR_INT_LATENCY_BUCKET_SHIFT 16 (0-64): also report when
+        the hop latency >> n changes (16 = 65.5 us steps); 64 = never
+  --topology-port <port>            CLOVISOR_TOPOLOGY_PORT 4048: GET /api/v1/topology on 0.0.0.0,
+        int-host-reporter's list of this node's links (0 = off)
+  --node-address <ipv4>             CLOVISOR_NODE_ADDRESS or NODE_IP, else the first IPv4 of the
+        first --node-interface: the node address in the records (the INT switch id)
+`;
+
 export const HELP: Record<string, string> = {
   replay: REPLAY_HELP,
   topics: TOPICS_HELP,
@@ -120,7 +141,7 @@ http://<its host>:4318 (4317 for grpc), followed live when the key changes.
 
 Example:
   sudo clovisor run --interface veth-front=frontend --interface veth-back=backend --port 8080=http
-${CAPTURE_FLAGS}${PLUGIN_FLAGS}${CORRELATOR_FLAGS}${PIPELINE_FLAGS}`,
+${CAPTURE_FLAGS}${INT_FLAGS}${PLUGIN_FLAGS}${CORRELATOR_FLAGS}${PIPELINE_FLAGS}`,
 
   capture: `Usage: clovisor capture --interface <ifname>[=<service>] ... --port <port>=<protocol> ... [flags]
        clovisor capture --kubernetes [--kubeconfig <path>] [--node <name>] [flags]
@@ -133,7 +154,7 @@ TCP state changes, retransmits and resets of the pods' sockets (tp_btf tracepoin
 BTF) go on the flows' records as tcpEvents; a kernel without them gets one log line saying so,
 capture goes on without, and clovisor_capture_tcp_tracepoints_attached on /metrics shows 0.
 CLOVISOR_TCP_EVENTS=0 (environment only) turns them off.
-${CAPTURE_FLAGS}${PIPELINE_FLAGS}`,
+${CAPTURE_FLAGS}${INT_FLAGS}${PIPELINE_FLAGS}`,
 
   decode: `Usage: clovisor decode [flags]
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger, RecordProducer } from '@clovisor/core';
-import type { CaptureStage, KubernetesCapture } from '@clovisor/capture';
-import { Defaults, type RunConfig } from '../config.js';
+import type { CaptureStage, IntStage, KubernetesCapture } from '@clovisor/capture';
+import { Defaults, type IntRunConfig, type RunConfig } from '../config.js';
 
 // The capture part of `clovisor capture|run`: static (--interface/--port) or Kubernetes
 // (--kubernetes: pods of this node, ports from their services, Clovisor's Redis configuration).
@@ -35,6 +35,13 @@ export async function buildCapture(producer: RecordProducer, config: RunConfig, 
   const stateFile = join(config.stateDir, `capture-${config.node.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
   const stage = new CaptureStage(producer, { ...config, interfaces: [], ports: [], stateFile }, log);
   return new KubernetesCapture(stage, { node: config.node, redisUrl: config.redisUrl, kubeconfig: config.kubeconfig }, log);
+}
+
+/** INT telemetry (--int) on the interfaces the capture component traces. */
+export async function buildInt(producer: RecordProducer, capture: CaptureComponent, node: string, config: IntRunConfig, log: Logger): Promise<IntStage> {
+  const { IntStage } = await import('@clovisor/capture/int');
+  const stage = 'captureStage' in capture ? capture.captureStage() : capture;
+  return new IntStage(producer, stage, { node, ...config }, log);
 }
 
 /**

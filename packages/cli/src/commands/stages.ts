@@ -1,7 +1,7 @@
 import { Topics, createKafka, createLogger, ensureTopics, RecordProducer, useSchemaRegistry, type Codecs, type Component, type Logger } from '@clovisor/core';
 import type { CorrelatorOptions } from '@clovisor/correlator';
 import { configEntries, resolveSettings } from '../topics/settings.js';
-import { buildCapture, chooseOtlpEndpoint, checkCaptureSources, followOtlpSuggestion } from './capture-component.js';
+import { buildCapture, buildInt, chooseOtlpEndpoint, checkCaptureSources, followOtlpSuggestion } from './capture-component.js';
 import { resolveRunConfig, type RunConfig, type RunFlags } from '../config.js';
 import { parseFlags, UsageError } from '../flags.js';
 import { waitForKafka } from '../kafka-wait.js';
@@ -33,14 +33,21 @@ export const FLAG_OPTIONS = {
   'schema-registry': { type: 'string' },
   kubernetes: { type: 'boolean' },
   kubeconfig: { type: 'string' },
+  int: { type: 'boolean' },
+  'int-watchlist': { type: 'string' },
+  'int-report-interval-ms': { type: 'string' },
+  'int-latency-bucket-shift': { type: 'string' },
+  'topology-port': { type: 'string' },
+  'node-address': { type: 'string' },
   ...CORRELATOR_FLAG_OPTIONS,
   ...SELF_TRACE_FLAG_OPTIONS,
 } as const;
 
 /** The topics these stages write, with their record type: registered in the schema registry. */
-function writtenTopics(stages: StageName[]): Array<{ topic: string; codec: keyof Codecs }> {
+function writtenTopics(stages: StageName[], int: boolean): Array<{ topic: string; codec: keyof Codecs }> {
   const out: Array<{ topic: string; codec: keyof Codecs }> = [];
   if (stages.includes('capture')) out.push({ topic: Topics.segments, codec: 'segments' });
+  if (stages.includes('capture') && int) out.push({ topic: Topics.int, codec: 'int' });
   if (stages.includes('decode')) out.push({ topic: Topics.transactions, codec: 'transactions' });
   if (stages.includes('correlate')) out.push({ topic: Topics.spans, codec: 'spans' });
   if (stages.some((s) => s !== 'capture')) out.push({ topic: Topics.deadletter, codec: 'deadletter' });
@@ -57,6 +64,8 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
   if (stages.includes('capture')) {
     const problem = checkCaptureSources(config);
     if (problem) throw new UsageError(command, problem);
+  } else if (config.int) {
+    throw new UsageError(command, '--int is a capture setting: use it with `clovisor capture` or `clovisor run`');
   }
   const log = createLogger(`clovisor-${command}`);
   const selfTraceConfig = resolveSelfTrace(command, flags, process.env);
@@ -112,20 +121,27 @@ async function startStages(
   }
   const capture = stages.includes('capture') ? await buildCapture(producer, config, log.child('capture')) : null;
   if (capture) await capture.prepare();
+  const int = capture && config.int ? await buildInt(producer, capture, config.node, config.int, log.child('int')) : null;
+  if (int) await int.prepare().catch(async (err: unknown) => {
+    await capture?.stop();
+    throw err;
+  });
   if (stages.includes('export')) config = { ...config, otlpEndpoint: chooseOtlpEndpoint(config, capture, log) };
   try {
     await waitForKafka(config.brokers, log, signal);
     if (signal.aborted) {
       await capture?.stop();
+      await int?.stop();
       return { components: [], otlpEndpoint: config.otlpEndpoint };
     }
     // missing topics get the same per-topic retention and compression as `clovisor topics create`
-    const settings = resolveSettings({ topic: [Topics.segments, Topics.transactions, Topics.spans, Topics.deadletter] }, config.partitions);
+    const settings = resolveSettings({ topic: [Topics.segments, ...(int ? [Topics.int] : []), Topics.transactions, Topics.spans, Topics.deadletter] }, config.partitions);
     await ensureTopics(kafka, settings.map((s) => ({ topic: s.topic, numPartitions: s.partitions, configs: Object.fromEntries(configEntries(s).map((e) => [e.name, e.value])) })));
-    if (config.schemaRegistry !== null) await useSchemaRegistry(config.schemaRegistry, writtenTopics(stages));
+    if (config.schemaRegistry !== null) await useSchemaRegistry(config.schemaRegistry, writtenTopics(stages, int !== null));
     await producer.start();
     const ordered: Component[] = [];
     if (capture) ordered.push(capture);
+    if (int) ordered.push(int);
     if (DecoderStage) ordered.push(new DecoderStage(kafka, producer, log.child('decoder'), {}, { specs: config.plugins, redisUrl: config.redisUrl }));
     if (CorrelatorStage) ordered.push(new CorrelatorStage(kafka, producer, log.child('correlator'), { ...correlatorOptions, legacyTags: config.legacyTags }));
     if (stages.includes('export') && !(await endpointAccepts(config.otlpEndpoint))) {
@@ -144,6 +160,7 @@ async function startStages(
     return { components: started, otlpEndpoint: config.otlpEndpoint };
   } catch (err) {
     if (capture) await capture.stop();
+    if (int && !started.includes(int)) await int.stop();
     for (const component of started) await component.stop().catch(() => undefined);
     throw err;
   }

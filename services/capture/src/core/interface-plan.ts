@@ -21,6 +21,8 @@ export interface DesiredInterface {
   /** served ports (one protocol per port number; the kernel map has no transport) */
   ports: PortRule[];
   egress: EgressTarget[];
+  /** the pod's IPs when known (Kubernetes), for the INT topology API; absent in --interface mode */
+  addresses?: string[];
 }
 
 /** What the plan needs of a monitored pod (MonitoredPod of kubernetes/selection.ts fits). */
@@ -28,6 +30,8 @@ export interface PlannedPod {
   uid: string;
   meta: PodMeta;
   ports: ReadonlyArray<{ port: number; protocol: PortRule['protocol'] }>;
+  /** pod IPs (MonitoredPod has them); only carried into DesiredInterface.addresses */
+  ips?: readonly string[];
 }
 
 /** Egress rules of one pod: those without prefix, and those whose prefix starts its name. */
@@ -62,6 +66,7 @@ export function planInterfaces(
       d = { name: host.name, ifindex: host.ifindex, pod: pod.meta, ports: [], egress: [] };
       byIfindex.set(host.ifindex, d);
     }
+    for (const ip of pod.ips ?? []) if (!(d.addresses ??= []).includes(ip)) d.addresses.push(ip);
     for (const p of pod.ports) {
       if (!d.ports.some((q) => q.port === p.port)) d.ports.push({ port: p.port, protocol: p.protocol });
     }

@@ -13,7 +13,7 @@ import { FlowTracker, type MonitoredInterface } from '../core/flow-tracker.js';
 import type { DesiredInterface } from '../core/interface-plan.js';
 import { AttachmentRecord } from './attachment-record.js';
 import { TcpEventJoin, type TcpEventJoinStats } from '../core/tcp-event-join.js';
-import { createCaptureMetrics, type CaptureMetrics, type CaptureMetricsSnapshot } from './metrics.js';
+import { createCaptureMetrics, type CaptureMetrics, type CaptureMetricsSnapshot, type IntMetricsSnapshot } from './metrics.js';
 import { MetricsServer } from './metrics-server.js';
 import { SegmentSender } from './segment-sender.js';
 import { TcpTracer, type TcpTracerStats } from './tcp-tracer.js';
@@ -58,6 +58,15 @@ interface Attachment {
 }
 
 export const DEFAULT_FLOW_IDLE_TIMEOUT_SECONDS = 120;
+
+/** An interface the capture programs are attached to: a pod's host-side veth or a node NIC. */
+export interface TracedInterface {
+  name: string;
+  ifindex: number;
+  role: 'pod' | 'node';
+  /** the pod's IPs when known (Kubernetes); [] for node NICs and --interface pods */
+  podAddresses: string[];
+}
 
 /** Null parts: not started yet (or stopped). */
 export interface CaptureStats extends CaptureMetricsSnapshot {
@@ -107,6 +116,8 @@ export class CaptureStage implements Component {
   private metrics: CaptureMetrics | null = null;
   private metricsServer: MetricsServer | null = null;
   private readonly settings: CaptureSettings;
+  private readonly tracedListeners: Array<(traced: TracedInterface[]) => void> = [];
+  private intStats: (() => IntMetricsSnapshot) | null = null;
 
   /** `producer` is started by the caller (it is shared by the stages of one process). */
   constructor(private readonly producer: RecordProducer, settings: CaptureSettings, private readonly log: Logger) {
@@ -116,6 +127,26 @@ export class CaptureStage implements Component {
   /** Counts a configuration change applied (e.g. from Redis); shown as clovisor_capture_config_reloads_total. */
   noteConfigReload(): void {
     this.configReloads += 1;
+  }
+
+  /**
+   * Told the traced interfaces after every change of the set (applyInterfaces, start): INT
+   * telemetry (io/int-stage.ts) follows the same interfaces.
+   */
+  onTracedInterfaces(listener: (traced: TracedInterface[]) => void): void {
+    this.tracedListeners.push(listener);
+  }
+
+  /** The pod and node interfaces attached now. */
+  tracedInterfaces(): TracedInterface[] {
+    const pods = [...this.attachments.values()].map((a): TracedInterface => ({ name: a.spec.name, ifindex: a.spec.ifindex, role: 'pod', podAddresses: a.spec.addresses ?? [] }));
+    const nodes = this.nodeLinks.length === 0 ? [] : [...this.nodeInterfaces].map(([ifindex, name]): TracedInterface => ({ name, ifindex, role: 'node', podAddresses: [] }));
+    return [...nodes, ...pods];
+  }
+
+  /** INT telemetry's numbers, shown in this stage's /metrics. */
+  setIntStats(provider: (() => IntMetricsSnapshot) | null): void {
+    this.intStats = provider;
   }
 
   /** The port /metrics is served on, or null without a metrics server. */
@@ -269,6 +300,10 @@ export class CaptureStage implements Component {
     for (const name of this.lastFailure.keys()) if (!desired.some((d) => d.name === name)) this.lastFailure.delete(name);
     this.record?.write([...this.attachments.values()].map((a) => ({ name: a.spec.name, ifindex: a.spec.ifindex })));
     this.tcpTracer?.setPorts([...this.attachments.values()].flatMap((a) => [...a.spec.ports.map((p) => p.port), ...a.spec.egress.map((t) => t.port)]));
+    if (this.tracedListeners.length > 0) {
+      const traced = this.tracedInterfaces();
+      for (const listener of this.tracedListeners) listener(traced);
+    }
     return result;
   }
 
@@ -383,6 +418,7 @@ export class CaptureStage implements Component {
       interfacesAttached: this.attachments.size + this.nodeLinks.length / 2,
       attachFailures: this.attachFailures,
       configReloads: this.configReloads,
+      int: this.intStats?.() ?? null,
     };
   }
 

@@ -25,6 +25,24 @@ export interface CaptureMetricsSnapshot {
     kernel: { emitted: bigint; lost: bigint } | null;
     join: { attached: number; unmatched: number; overflow: number } | null;
   } | null;
+  /** INT telemetry; absent or null: not running */
+  int?: IntMetricsSnapshot | null;
+}
+
+/** INT telemetry (io/int-stage.ts), when it runs (--int). */
+export interface IntMetricsSnapshot {
+  /** int.bpf.c's counters; null before the probe is open */
+  kernel: { hopsEmitted: bigint; dropsEmitted: bigint; lost: bigint; suppressed: bigint } | null;
+  /** ring records dropped in user space (the JS thread was behind) */
+  ringDroppedRecords: number;
+  decodeErrors: number;
+  queue: { queued: number; dropped: number; droppedDrops: number };
+  batchesSent: number;
+  sendErrors: number;
+  /** null without --int-watchlist (every TCP/UDP packet is watched) */
+  watchlist: { reloads: number; errors: number; rules: number } | null;
+  interfacesAttached: number;
+  attachFailures: number;
 }
 
 export interface CaptureMetrics {
@@ -79,7 +97,20 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
     tcpLost: counter('tcp_events_lost_total', 'TCP socket events lost because their ring buffer was full.'),
     tcpJoined: counter('tcp_events_joined_total', 'TCP socket events put on the flow of their connection.'),
     tcpUnmatched: counter('tcp_events_unmatched_total', 'TCP socket events that matched no flow: reason="no_flow" (no traced pod owns the socket, waited 1 s) or "overflow" (too many waiting).', ['reason']),
+    intEvents: counter('int_events_total', 'INT events the eBPF programs reported: kind="hop" (a packet crossed the host, within the rate limit) or "drop" (the kernel dropped a watched packet).', ['kind']),
+    intLost: counter('int_ring_lost_total', 'INT events lost because their ring buffer was full, in the kernel or in user space.'),
+    intRateLimited: counter('int_rate_limited_total', 'Hops not reported because of the per-(flow, ingress, egress) rate limit.'),
+    intQueueDropped: counter('int_queue_dropped_total', 'INT events dropped because the Kafka send queue was full: kind="hop" or "drop".', ['kind']),
+    intBatches: counter('int_batches_sent_total', 'INT report batches published to Kafka.'),
+    intSendErrors: counter('int_send_errors_total', 'Failed Kafka sends of INT report batches (each is retried).'),
+    intDecodeErrors: counter('int_decode_errors_total', 'INT ring records that could not be decoded.'),
+    intReloads: counter('int_watchlist_reloads_total', 'INT watchlist file changes applied.'),
+    intReloadErrors: counter('int_watchlist_errors_total', 'INT watchlist file changes refused (unreadable or invalid; the last good rules stay).'),
+    intAttachFailures: counter('int_attach_failures_total', 'Failed attaches of the INT programs to an interface.'),
   };
+  const intQueued = gauge('int_events_queued', 'INT events waiting to be sent to Kafka.');
+  const intRules = gauge('int_watchlist_rules', 'Rules of the INT watchlist in force; -1 = no watchlist file (every TCP/UDP packet is watched).');
+  const intAttached = gauge('int_interfaces_attached', 'Network interfaces the INT programs are attached to.');
   const kernelFlowsLive = gauge('kernel_flows_live', 'Entries in the kernel flow table, as counted by the latest complete sweep pass.');
   const kernelFlowTableSize = gauge('kernel_flow_table_size', 'Capacity of the kernel flow table (--flow-table-size).');
   const flowsActive = gauge('flows_active', 'Flows currently tracked.');
@@ -145,6 +176,24 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
     set(c.tcpUnmatched!, s.tcp?.join?.unmatched ?? 0, { reason: 'no_flow' });
     set(c.tcpUnmatched!, s.tcp?.join?.overflow ?? 0, { reason: 'overflow' });
     tcpTracepoints.set(s.tcp?.status.attached.length ?? 0);
+    const n = s.int ?? null;
+    c.intEvents!.reset();
+    set(c.intEvents!, n?.kernel?.hopsEmitted ?? 0, { kind: 'hop' });
+    set(c.intEvents!, n?.kernel?.dropsEmitted ?? 0, { kind: 'drop' });
+    set(c.intLost!, (n?.kernel?.lost ?? 0n) + BigInt(n?.ringDroppedRecords ?? 0));
+    set(c.intRateLimited!, n?.kernel?.suppressed ?? 0);
+    c.intQueueDropped!.reset();
+    set(c.intQueueDropped!, (n?.queue.dropped ?? 0) - (n?.queue.droppedDrops ?? 0), { kind: 'hop' });
+    set(c.intQueueDropped!, n?.queue.droppedDrops ?? 0, { kind: 'drop' });
+    set(c.intBatches!, n?.batchesSent ?? 0);
+    set(c.intSendErrors!, n?.sendErrors ?? 0);
+    set(c.intDecodeErrors!, n?.decodeErrors ?? 0);
+    set(c.intReloads!, n?.watchlist?.reloads ?? 0);
+    set(c.intReloadErrors!, n?.watchlist?.errors ?? 0);
+    set(c.intAttachFailures!, n?.attachFailures ?? 0);
+    intQueued.set(n?.queue.queued ?? 0);
+    intRules.set(n ? (n.watchlist?.rules ?? -1) : 0);
+    intAttached.set(n?.interfacesAttached ?? 0);
   };
 
   return {

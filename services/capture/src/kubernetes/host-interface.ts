@@ -65,3 +65,24 @@ function json<T>(text: string): T {
   // `ip -j` prints nothing at all for an empty list on some iproute2 versions
   return (text.trim() === '' ? [] : JSON.parse(text)) as T;
 }
+
+/**
+ * The IPv4/IPv6 addresses of the other end of a veth (the pod side), read from its network
+ * namespace when that has a name in /var/run/netns (containerd's and CRI-O's CNI netns, the
+ * lab's pods); [] when it cannot be found. For the INT topology API in --interface mode, where
+ * no pod IPs are known from Kubernetes.
+ */
+export async function vethPeerAddresses(name: string, ip: IpRunner = runIp): Promise<string[]> {
+  const [link] = json<IpLink[]>(await ip(['-j', '-d', 'link', 'show', 'dev', name]));
+  if (!link || link.link_index === undefined) return [];
+  let links: IpAddrLink[];
+  if (link.link_netnsid === undefined) {
+    links = json<IpAddrLink[]>(await ip(['-j', 'addr', 'show']));
+  } else {
+    const ns = json<Array<{ nsid: number; name?: string }>>(await ip(['-j', 'netns', 'list-id'])).find((n) => n.nsid === link.link_netnsid)?.name;
+    if (!ns) return [];
+    links = json<IpAddrLink[]>(await ip(['-j', '-n', ns, 'addr', 'show']));
+  }
+  const peer = links.find((l) => l.ifindex === link.link_index);
+  return (peer?.addr_info ?? []).map((a) => a.local).filter((a): a is string => typeof a === 'string');
+}

@@ -81,6 +81,11 @@ export class KubernetesCapture implements Component {
     return this.stage.metricsPort();
   }
 
+  /** The stage it drives (INT telemetry follows its interfaces). */
+  captureStage(): CaptureStage {
+    return this.stage;
+  }
+
   async start(): Promise<void> {
     await this.prepare();
     await this.stage.start();
