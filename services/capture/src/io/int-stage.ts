@@ -126,6 +126,11 @@ export class IntStage implements Component {
     return this.topology?.port() ?? null;
   }
 
+  /** The node address put on the records (the INT switch id), once started. */
+  nodeAddressInUse(): string | null {
+    return this.nodeAddress;
+  }
+
   /** Ifindexes the INT programs are attached to now. */
   attachedIfindexes(): number[] {
     return [...this.attached.keys()];

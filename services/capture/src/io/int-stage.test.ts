@@ -1,0 +1,83 @@
+// IntStage follows CaptureStage's interfaces live on the real kernel: an interface capture
+// attaches gets the INT filters too, one it detaches loses them, node NICs are included, and
+// stop() leaves none. The topology API lists what is traced at that moment. The producer is
+// never started: no traffic flows here (the --int e2e test in packages/cli sends real traffic).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { RecordProducer, createKafka, createLogger } from '@clovisor/core';
+import { ifindexOf } from '@clovisor/libbpf';
+import type { DesiredInterface } from '../core/interface-plan.js';
+import { CaptureStage } from './capture-stage.js';
+import { IntStage } from './int-stage.js';
+
+const run = promisify(execFile);
+const isRoot = process.geteuid?.() === 0;
+
+describe('IntStage on CaptureStage\'s interfaces', { skip: !isRoot && 'needs root (eBPF)' }, () => {
+  const id = randomBytes(3).toString('hex');
+  const pods = [`clvis${id}a`, `clvis${id}b`];
+  const nic = `clvis${id}n`;
+  const log = createLogger('int-stage-test', () => undefined);
+  let capture: CaptureStage;
+  let int: IntStage;
+  let dir: string;
+
+  before(async () => {
+    for (const dev of [...pods, nic]) await run('ip', ['link', 'add', dev, 'type', 'veth', 'peer', 'name', `${dev}p`]);
+    await run('ip', ['addr', 'add', '192.0.2.61/32', 'dev', nic]); // TEST-NET-1, never routed anywhere
+    // up with carrier: Node's os.networkInterfaces() lists only running interfaces
+    for (const dev of [nic, `${nic}p`]) await run('ip', ['link', 'set', dev, 'up']);
+    dir = mkdtempSync(join(tmpdir(), 'clv-int-stage-'));
+    writeFileSync(join(dir, 'wl.yaml'), 'rules:\n  - protocol: TCP\n    dst-port: 8080\n');
+    const producer = new RecordProducer(createKafka(['127.0.0.1:9092'], 'int-stage-test', log), log);
+    capture = new CaptureStage(producer, { node: 'n1', interfaces: [], ports: [], snaplen: 512, nodeInterfaces: [nic] }, log);
+    int = new IntStage(producer, capture, { node: 'n1', nodeAddress: null, watchlistPath: join(dir, 'wl.yaml'), reportIntervalMs: 1000, latencyBucketShift: 16, topologyPort: 0 }, log);
+    await capture.prepare();
+    await int.prepare();
+    await capture.start();
+    await int.start();
+  });
+
+  after(async () => {
+    await capture?.stop();
+    await int?.stop();
+    for (const dev of [...pods, nic]) await run('ip', ['link', 'del', dev]).catch(() => undefined);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const intFilters = async (dev: string) => {
+    let n = 0;
+    for (const hook of ['ingress', 'egress']) if ((await run('tc', ['filter', 'show', 'dev', dev, hook]).then((r) => r.stdout, () => '')).includes(`int_${hook}`)) n += 1;
+    return n;
+  };
+  const desired = (dev: string): DesiredInterface => ({ name: dev, ifindex: ifindexOf(dev), pod: { service: 's', namespace: 'ns', name: dev, node: 'n1' }, ports: [{ port: 8080, protocol: 'http' }], egress: [], addresses: ['10.77.0.1'] });
+
+  test('attaches where capture attaches, detaches where it detaches, live; the node NIC throughout', async () => {
+    assert.deepEqual(int.attachedIfindexes(), [ifindexOf(nic)], 'the node NIC from the start');
+    assert.equal(await intFilters(nic), 2);
+    assert.equal(int.stats().watchlist?.rules, 1);
+
+    capture.applyInterfaces([desired(pods[0]!), desired(pods[1]!)]);
+    assert.deepEqual(int.attachedIfindexes().sort(), [nic, ...pods].map(ifindexOf).sort());
+    assert.equal(await intFilters(pods[0]!), 2);
+    assert.equal(await intFilters(pods[1]!), 2);
+
+    capture.applyInterfaces([desired(pods[1]!)]);
+    assert.equal(await intFilters(pods[0]!), 0, 'detached with capture');
+    assert.equal(await intFilters(pods[1]!), 2);
+    assert.equal(int.stats().interfacesAttached, 2);
+    assert.equal(capture.stats().int?.interfacesAttached, 2, 'capture\'s /metrics sees INT');
+    assert.equal(int.nodeAddressInUse(), '192.0.2.61', 'the switch id defaults to the node NIC\'s IPv4');
+  });
+
+  test('stop() removes every INT filter', async () => {
+    await int.stop();
+    for (const dev of [...pods, nic]) assert.equal(await intFilters(dev), 0, dev);
+  });
+});
