@@ -3,6 +3,9 @@
 // traffic, and drops provoked for real (policy rule, TTL, a qdisc that drops everything).
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CAPTURE_OBJECT_PATH, CaptureProgram } from './capture-abi.js';
 import { BpfError } from './errors.js';
@@ -11,6 +14,7 @@ import { INT_TC_FILTER, type IntRawEvent } from './int-abi.js';
 import { IntProbe } from './int-probe.js';
 import { BpfObject } from './object.js';
 import { TC_HANDLE, TC_PRIORITY, detachTc, queryTc } from './tc.js';
+import { blob, strOff, type } from './testing/btf-blob.js';
 import { createIntTopology, curlFrom, httpServer, udpSend, udpSink, type IntHost, type IntTopology } from './testing/int-topology.js';
 import { isRoot, run, tcFilters, waitFor } from './testing/netns.js';
 
@@ -321,4 +325,29 @@ describe('INT tc filters next to capture\'s', { skip: root }, () => {
     }
     assert.equal(openHandleCount(), 0, `leaked handles: ${openHandles().join('; ')}`);
   });
+});
+
+test('IntProbe.open() names what the kernel lacks (ENOTSUP), before loading anything', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clv-btf-'));
+  try {
+    const s = ['skb_drop_reason', 'SKB_DROP_REASON_NOT_SPECIFIED', 'btf_trace_kfree_skb', 'bpf_cast_to_kern_ctx'];
+    const o = (x: string) => strOff(s, x);
+    const reasons = type(o('skb_drop_reason'), 6, 1, 4, [o('SKB_DROP_REASON_NOT_SPECIFIED'), 2]);
+    const tracepoint = type(o('btf_trace_kfree_skb'), 8, 0, 1, []);
+    const kfunc = type(o('bpf_cast_to_kern_ctx'), 12, 0, 1, []);
+    const kernel = (name: string, types: Buffer[]) => {
+      const path = join(dir, name);
+      writeFileSync(path, blob(types, s));
+      return path;
+    };
+    const refused = (btfPath: string, what: RegExp) =>
+      assert.throws(() => IntProbe.open({ btfPath }), (e: unknown) => e instanceof BpfError && e.code === 'ENOTSUP' && what.test(e.message));
+    refused(join(dir, 'missing'), /CONFIG_DEBUG_INFO_BTF/);
+    refused(kernel('no-tracepoint', [reasons, kfunc]), /tracepoint kfree_skb/);
+    refused(kernel('no-kfunc', [reasons, tracepoint]), /bpf_cast_to_kern_ctx/);
+    refused(kernel('no-reasons', [tracepoint, kfunc]), /skb_drop_reason/);
+    assert.equal(openHandleCount(), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
