@@ -181,7 +181,7 @@ describe('int.bpf.c with real traffic', { skip: root }, () => {
     }
   });
 
-  test('a qdisc that drops everything → hop reported at egress, then QDISC_DROP with both ports', async () => {
+  test('a qdisc that drops everything → hop reported at egress, then QDISC_DROP with both ports; a node-sent packet\'s drop has ingress 0', async () => {
     await run('tc', ['qdisc', 'replace', 'dev', topo.podB.hostIf, 'root', 'pfifo', 'limit', '0']);
     try {
       const { sport, evs } = await udpFlow(topo.podA, 4, topo.podB.ip4, 9, Buffer.from('QDISC'), 2, 'DROP');
@@ -193,6 +193,19 @@ describe('int.bpf.c with real traffic', { skip: root }, () => {
         assert.equal(d.hasL2, true);
       }
       assert.equal(ofFlow('UDP', sport).length, 2, 'the hop itself was reported before the qdisc dropped it');
+      // sent by the node itself: no ingress, so no hop, but entered at egress and its drop known
+      const local = probe.counters().inflightLocal;
+      const hostPort = await run('python3', ['-c', `import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b'FROM-NODE', ('${topo.podB.ip4}', 9)); print(s.getsockname()[1])`]);
+      const fromNode = Number(hostPort.trim());
+      await waitFor(() => ofFlow('UDP', fromNode, 'DROP').length === 1, 5000, 'the node-originated datagram\'s drop');
+      const d = ofFlow('UDP', fromNode, 'DROP')[0]!;
+      assert.equal(probe.dropReasonName(d.dropReason!), 'QDISC_DROP');
+      assert.equal(d.ingressIfindex, 0);
+      assert.equal(d.ingressNs, null);
+      assert.equal(d.egressIfindex, topo.podB.ifindex);
+      assert.ok(d.packet.includes('FROM-NODE'));
+      assert.equal(ofFlow('UDP', fromNode).length, 0, 'not a hop');
+      assert.ok(probe.counters().inflightLocal > local);
     } finally {
       await run('tc', ['qdisc', 'del', 'dev', topo.podB.hostIf, 'root']);
     }
