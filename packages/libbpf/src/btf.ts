@@ -32,6 +32,8 @@ interface BtfType {
   kind: number;
   name: string;
   vlen: number;
+  /** ENUM/ENUM64: values are signed */
+  signed: boolean;
   /** offset of the kind-specific data */
   extra: number;
 }
@@ -71,7 +73,7 @@ export class Btf {
       const vlen = info & 0xffff;
       const extra = extraBytes(kind, vlen);
       if (extra < 0) throw new BpfError('EBADMSG', `BTF type at ${off} has unknown kind ${kind}`);
-      const t: BtfType = { kind, name: str(this.u32(off)), vlen, extra: off + TYPE_HEADER };
+      const t: BtfType = { kind, name: str(this.u32(off)), vlen, signed: info >>> 31 === 1, extra: off + TYPE_HEADER };
       this.types.push(t);
       if (t.name !== '') {
         const list = this.byName.get(t.name);
@@ -102,7 +104,9 @@ export class Btf {
     for (let i = 0; i < t.vlen; i++) {
       const m = t.extra + i * step;
       // ENUM64: lo32 then hi32; drop reasons fit in 32 bits, larger values are not representable as number keys
-      const value = t.kind === Kind.ENUM ? this.i32(m + 4) : this.u32(m + 8) === 0 ? this.u32(m + 4) : Number.NaN;
+      let value: number;
+      if (t.kind === Kind.ENUM) value = t.signed ? this.i32(m + 4) : this.u32(m + 4);
+      else value = this.u32(m + 8) === 0 ? this.u32(m + 4) : Number.NaN;
       if (!Number.isNaN(value)) out.set(value, this.str(this.u32(m)));
     }
     return out;

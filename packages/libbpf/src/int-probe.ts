@@ -40,6 +40,8 @@ export interface IntProbeOptions {
   rateEntries?: number;
   /** the object file; default INT_OBJECT_PATH */
   objectPath?: string;
+  /** the kernel BTF checked before loading; default /sys/kernel/btf/vmlinux */
+  btfPath?: string;
 }
 
 export interface IntRateLimit {
@@ -59,8 +61,8 @@ export interface IntProbeCounters extends IntCounters {
 export const INT_DEFAULT_RATE_LIMIT: IntRateLimit = { intervalNs: 1_000_000_000n, latencyBucketShift: 16 };
 
 /** What the kernel must offer; a missing piece is an ENOTSUP BpfError naming it. */
-function probeKernel(): Btf {
-  const btf = kernelBtf();
+function probeKernel(btfPath: string | undefined): Btf {
+  const btf = kernelBtf(btfPath);
   if (!btf.hasType(`btf_trace_${INT_DROP_TRACEPOINT}`, 'typedef')) {
     throw new BpfError('ENOTSUP', `this kernel has no BTF-typed tracepoint ${INT_DROP_TRACEPOINT} (tp_btf): INT drop reports need Linux 5.17 or newer`);
   }
@@ -86,7 +88,7 @@ export class IntProbe {
 
   /** Checks the kernel, loads int.bpf.o (verifier). Needs root. Nothing is attached yet. */
   static open(opts: IntProbeOptions = {}): IntProbe {
-    const btf = probeKernel();
+    const btf = probeKernel(opts.btfPath);
     const reasons = dropReasonNames(btf);
     const maxEntries: Record<string, number> = {
       [IntMap.INFLIGHT]: opts.inflightEntries ?? INT_INFLIGHT_DEFAULT_SIZE,
