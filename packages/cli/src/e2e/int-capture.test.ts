@@ -140,7 +140,7 @@ test('pod → node NIC: a hop from the client veth out through --node-interface'
 test('UDP, and a watchlist rule added while running: traffic it did not watch before the reload is reported only after it', async () => {
   const sport = randomInt(20000, 30000);
   await udp(client, server.address, 9999, sport);
-  const hop = await waitForEvent('UDP to :9999', (e) => flowIs(e, 'UDP', client.address, server.address, 9999, sport));
+  const hop = await waitForEvent('UDP to :9999', (e) => e.kind === 'HOP' && flowIs(e, 'UDP', client.address, server.address, 9999, sport));
   assert.equal(hop.egressIfindex, ifindex(server.hostInterface));
 
   await udp(client, server.address, 9998, sport + 1); // no rule yet
