@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { RecordProducer, createKafka, createLogger } from '@clovisor/core';
+import { ConfigError, RecordProducer, createKafka, createLogger } from '@clovisor/core';
 import { ifindexOf } from '@clovisor/libbpf';
 import type { DesiredInterface } from '../core/interface-plan.js';
 import { CaptureStage } from './capture-stage.js';
@@ -80,4 +80,14 @@ describe('IntStage on CaptureStage\'s interfaces', { skip: !isRoot && 'needs roo
     await int.stop();
     for (const dev of [...pods, nic]) assert.equal(await intFilters(dev), 0, dev);
   });
+});
+
+test('a kernel without BTF: --int fails at prepare() with a ConfigError that says so and what to do', async () => {
+  const log = createLogger('int-stage-test', () => undefined);
+  const producer = new RecordProducer(createKafka(['127.0.0.1:9092'], 'int-stage-test', log), log);
+  const capture = new CaptureStage(producer, { node: 'n1', interfaces: [], ports: [], snaplen: 512 }, log);
+  const missing = join(tmpdir(), `clv-no-btf-${randomBytes(4).toString('hex')}`);
+  const int = new IntStage(producer, capture, { node: 'n1', nodeAddress: null, watchlistPath: null, reportIntervalMs: 1000, latencyBucketShift: 16, topologyPort: 0, btfPath: missing }, log);
+  await assert.rejects(int.prepare(), (err: unknown) => err instanceof ConfigError && /^--int: cannot read kernel BTF .*CONFIG_DEBUG_INFO_BTF.*; run without --int on this kernel$/.test(err.message));
+  await int.stop();
 });

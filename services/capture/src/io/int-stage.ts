@@ -31,6 +31,8 @@ export interface IntSettings {
   maxQueuedEvents?: number;
   /** events per IntReportBatch at most; default 500 */
   maxPerBatch?: number;
+  /** the kernel BTF checked for what INT needs; default /sys/kernel/btf/vmlinux (tests pass others) */
+  btfPath?: string;
 }
 
 /**
@@ -72,7 +74,7 @@ export class IntStage implements Component {
     if (this.probe) return;
     const rules = this.settings.watchlistPath ? this.startWatchlist(this.settings.watchlistPath) : 'all';
     try {
-      this.probe = IntProbe.open();
+      this.probe = IntProbe.open(this.settings.btfPath ? { btfPath: this.settings.btfPath } : {});
       this.probe.setRateLimit({ intervalNs: BigInt(this.settings.reportIntervalMs) * 1_000_000n, latencyBucketShift: this.settings.latencyBucketShift });
       this.probe.setWatchlist(rules === 'all' ? 'all' : rules.map(toProbeRule));
     } catch (err) {
