@@ -50,6 +50,11 @@ export class UdpSender {
     return new UdpSender(socket, `${resolved.address}:${target.port}`, maxInFlight);
   }
 
+  /** datagrams handed to send() that the kernel has not taken yet */
+  get pending(): number {
+    return this.inFlight;
+  }
+
   hasRoom(): boolean {
     return this.inFlight < this.maxInFlight;
   }

@@ -101,3 +101,30 @@ test('v2.0 hop without an ingress time (originated on the host): no latency, no 
   assert.equal(r.repMdBits, (1 << 14) | (1 << 10));
   assert.deepEqual([r.hopLatency, r.ingressTimestamp, r.egressTimestamp, r.mdLength], [null, null, T_OUT, 3]);
 });
+
+test('v0.5 golden bytes: the headers written out by hand from the diagram', () => {
+  const frame = udp.frame;
+  const event = eventOf(udp, { kind: 'HOP', ingressIfindex: 7, egressIfindex: 5, ingressTimeNs: 0x1_1122_3344n, egressTimeNs: 0x5566_7788n });
+  const flow = encodeReportV05(event, { switchId: 0x0a000005, hwId: 9, seqNo: 1, dropReason: 0 });
+  //  ver0|nproto2  F   rsvd  hw 9 | seq 1    | ingress    | switch id | in  | out | q | occupancy | egress
+  assert.equal(flow.subarray(0, 28).toString('hex'), '02' + '20' + '00' + '09' + '00000001' + '11223344' + '0a000005' + '0007' + '0005' + '00' + '000000' + '55667788');
+  assert.deepEqual(flow.subarray(28), frame);
+  const dropEvent = eventOf(udp, { kind: 'DROP', ingressIfindex: 7, egressIfindex: 0, ingressTimeNs: 0x1_1122_3344n, dropTimeNs: 0x9n, dropReasonName: 'IP_CSUM' });
+  const drop = encodeReportV05(dropEvent, { switchId: 0x0a000005, hwId: 63, seqNo: 0xfffffffe, dropReason: 31 });
+  //  ver0|nproto1  D   rsvd  hw 63 | seq      | ingress    | switch id | in  | out | q | reason | pad
+  assert.equal(drop.subarray(0, 24).toString('hex'), '01' + '80' + '00' + '3f' + 'fffffffe' + '11223344' + '0a000005' + '0007' + '0000' + '00' + '1f' + '0000');
+});
+
+test('v2.0 golden bytes: group and individual headers of a drop report', () => {
+  const event = eventOf(udp, { kind: 'DROP', ingressIfindex: 0x0102, egressIfindex: 0, ingressTimeNs: null, dropTimeNs: 0x0102_0304_0506_0708n, dropReasonName: 'IP_RPFILTER' });
+  const bytes = encodeReportV2(event, { switchId: 0xc0a80001, hwId: 1, seqNo: 5, dropReason: 184 });
+  const words = Math.ceil(udp.frame.length / 4);
+  // Ver 2 | hw_id 1 | seq 5 → 0010 000001 0000000000000000000101
+  assert.equal(bytes.subarray(0, 8).toString('hex'), '20400005' + 'c0a80001');
+  // RepType 1 | InType 3 | Report Length | MD Length 4 | D=1 → 1000 0000
+  assert.equal(bytes.subarray(8, 12).toString('hex'), '13' + (2 + 4 + words).toString(16).padStart(2, '0') + '04' + '80');
+  // RepMdBits: bits 1, 4, 15 → 0100 1000 0000 0001; domain 0; DSMdBits 0; DSMdstatus 0
+  assert.equal(bytes.subarray(12, 20).toString('hex'), '4801' + '0000' + '0000' + '0000');
+  // ports | ingress timestamp (the drop time) | queue 0, reason 184, padding
+  assert.equal(bytes.subarray(20, 36).toString('hex'), '01020000' + '0102030405060708' + '00b80000');
+});
