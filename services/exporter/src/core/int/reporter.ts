@@ -30,12 +30,14 @@ export interface IntReporterStats {
   dropReasonUnknown: number;
   /** reports of batches without a usable node IPv4 address and no configured switch id: switch id 0 */
   switchIdUnknown: number;
+  /** sequence counters forgotten (more senders than the bound): those restart at 1 */
+  sequencesForgotten: number;
 }
 
 export class IntReporter {
   private readonly seq: SequenceNumbers;
   private readonly encode: (event: IntEvent, header: { switchId: number; hwId: number; seqNo: number; dropReason: number }) => Buffer;
-  private readonly counters: IntReporterStats = { flowReports: 0, dropReports: 0, dropReasonUnknown: 0, switchIdUnknown: 0 };
+  private readonly counters: Omit<IntReporterStats, 'sequencesForgotten'> = { flowReports: 0, dropReports: 0, dropReasonUnknown: 0, switchIdUnknown: 0 };
 
   constructor(private readonly options: IntReporterOptions) {
     this.seq = new SequenceNumbers(options.version === '2' ? 22 : 32);
@@ -53,12 +55,12 @@ export class IntReporter {
       } else {
         this.counters.flowReports += 1;
       }
-      const bytes = this.encode(event, { switchId: nodeId ?? 0, hwId: this.options.hwId, seqNo: this.seq.take(this.options.hwId), dropReason });
+      const bytes = this.encode(event, { switchId: nodeId ?? 0, hwId: this.options.hwId, seqNo: this.seq.take(this.options.hwId, nodeId ?? 0), dropReason });
       return { kind: event.kind, bytes, dropReason };
     });
   }
 
   stats(): IntReporterStats {
-    return { ...this.counters };
+    return { ...this.counters, sequencesForgotten: this.seq.countersForgotten() };
   }
 }

@@ -17,6 +17,21 @@ test('seq_no wraps modulo 2^bits: 32 bits for v0.5, 22 for v2.0', () => {
   assert.deepEqual([v2.take(63), v2.take(63), v2.take(63)], [2 ** 22 - 1, 0, 1]);
 });
 
+test('each (switch id, hw_id) has its own sequence: one exporter reports for many nodes', () => {
+  const seq = new SequenceNumbers(32);
+  assert.deepEqual([seq.take(1, 0x0a000001), seq.take(1, 0x0a000002), seq.take(1, 0x0a000001), seq.take(2, 0x0a000001)], [1, 1, 2, 1]);
+});
+
+test('counters are bounded: the least recently used sender is forgotten and starts again at 1', () => {
+  const seq = new SequenceNumbers(32, 2);
+  seq.take(0, 1);
+  seq.take(0, 2);
+  seq.take(0, 1); // sender 1 used last: sender 2 is the one to forget
+  seq.take(0, 3);
+  assert.equal(seq.countersForgotten(), 1);
+  assert.deepEqual([seq.take(0, 1), seq.take(0, 2)], [3, 1]);
+});
+
 test('hw_id outside 0..63 is refused', () => {
   assert.throws(() => new SequenceNumbers(32).take(64), /hw_id 64/);
 });
