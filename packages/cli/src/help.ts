@@ -50,6 +50,16 @@ Correlator (docs/spans.md):
         trace context then leaves without delay).
 `;
 
+const INT_FLAGS = `
+INT telemetry reports (docs/int.md), off without a collector:
+  --int-collector <host:port>   CLOVISOR_INT_COLLECTOR   off
+        read clovisor.int.v1 (group clovisor-int-exporter) and send one INT telemetry report per
+        hop/drop event over UDP to this collector; [v6]:port for IPv6
+  --int-version 0.5|2           CLOVISOR_INT_VERSION     0.5 (int-host-reporter's format; 2 = v2.0)
+  --int-switch-id <uint32>      CLOVISOR_INT_SWITCH_ID   the node's IPv4 address as a number
+  --int-hw-id <0..63>           CLOVISOR_INT_HW_ID       0
+`;
+
 const CAPTURE_FLAGS = `
 Capture (flag, environment, default):
   --interface <ifname>[=<service>]  CLOVISOR_INTERFACES (comma-separated)
@@ -120,7 +130,7 @@ http://<its host>:4318 (4317 for grpc), followed live when the key changes.
 
 Example:
   sudo clovisor run --interface veth-front=frontend --interface veth-back=backend --port 8080=http
-${CAPTURE_FLAGS}${PLUGIN_FLAGS}${CORRELATOR_FLAGS}${PIPELINE_FLAGS}`,
+${CAPTURE_FLAGS}${PLUGIN_FLAGS}${CORRELATOR_FLAGS}${INT_FLAGS}${PIPELINE_FLAGS}`,
 
   capture: `Usage: clovisor capture --interface <ifname>[=<service>] ... --port <port>=<protocol> ... [flags]
        clovisor capture --kubernetes [--kubeconfig <path>] [--node <name>] [flags]
@@ -156,7 +166,7 @@ ${CORRELATOR_FLAGS}${PIPELINE_FLAGS}`,
 Consumes clovisor.spans.v1 (group clovisor-exporter) and sends the spans over OTLP to Jaeger or any
 OTLP backend. Offsets are committed only after the backend accepted a batch; while it is down the
 exporter retries with backoff and nothing is lost.
-${PIPELINE_FLAGS}`,
+${INT_FLAGS}${PIPELINE_FLAGS}`,
 
   pcap: `Usage: clovisor pcap decode <file.pcap|file.pcapng> [--format ndjson|table] [--port <port>=<protocol> ...] [--node <name>]
                                    [--plugin <protocol>=<module> ...]
