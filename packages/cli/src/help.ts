@@ -50,6 +50,16 @@ Correlator (docs/spans.md):
         trace context then leaves without delay).
 `;
 
+const INT_FLAGS = `
+INT telemetry reports (docs/int.md), off without a collector:
+  --int-collector <host:port>   CLOVISOR_INT_COLLECTOR   off
+        read clovisor.int.v1 (group clovisor-int-exporter) and send one INT telemetry report per
+        hop/drop event over UDP to this collector; [v6]:port for IPv6
+  --int-version 0.5|2           CLOVISOR_INT_VERSION     0.5 (int-host-reporter's format; 2 = v2.0)
+  --int-switch-id <uint32>      CLOVISOR_INT_SWITCH_ID   the node's IPv4 address as a number
+  --int-hw-id <0..63>           CLOVISOR_INT_HW_ID       0
+`;
+
 const CAPTURE_FLAGS = `
 Capture (flag, environment, default):
   --interface <ifname>[=<service>]  CLOVISOR_INTERFACES (comma-separated)
@@ -83,8 +93,8 @@ Capture (flag, environment, default):
         clovisor_capture_kernel_lost_events_total. The agent maps it twice (RSS ~2x the size)
 `;
 
-const INT_FLAGS = `
-INT telemetry (docs/int.md), off by default:
+const INT_CAPTURE_FLAGS = `
+INT telemetry capture (docs/int.md), off by default:
   --int                             CLOVISOR_INT=1
         also track packets across this host on every traced interface (pod veths and
         --node-interface NICs): hops (ingress/egress ifindex and times) and drops with the
@@ -141,7 +151,7 @@ http://<its host>:4318 (4317 for grpc), followed live when the key changes.
 
 Example:
   sudo clovisor run --interface veth-front=frontend --interface veth-back=backend --port 8080=http
-${CAPTURE_FLAGS}${INT_FLAGS}${PLUGIN_FLAGS}${CORRELATOR_FLAGS}${PIPELINE_FLAGS}`,
+${CAPTURE_FLAGS}${INT_CAPTURE_FLAGS}${PLUGIN_FLAGS}${CORRELATOR_FLAGS}${INT_FLAGS}${PIPELINE_FLAGS}`,
 
   capture: `Usage: clovisor capture --interface <ifname>[=<service>] ... --port <port>=<protocol> ... [flags]
        clovisor capture --kubernetes [--kubeconfig <path>] [--node <name>] [flags]
@@ -154,7 +164,7 @@ TCP state changes, retransmits and resets of the pods' sockets (tp_btf tracepoin
 BTF) go on the flows' records as tcpEvents; a kernel without them gets one log line saying so,
 capture goes on without, and clovisor_capture_tcp_tracepoints_attached on /metrics shows 0.
 CLOVISOR_TCP_EVENTS=0 (environment only) turns them off.
-${CAPTURE_FLAGS}${INT_FLAGS}${PIPELINE_FLAGS}`,
+${CAPTURE_FLAGS}${INT_CAPTURE_FLAGS}${PIPELINE_FLAGS}`,
 
   decode: `Usage: clovisor decode [flags]
 
@@ -177,7 +187,7 @@ ${CORRELATOR_FLAGS}${PIPELINE_FLAGS}`,
 Consumes clovisor.spans.v1 (group clovisor-exporter) and sends the spans over OTLP to Jaeger or any
 OTLP backend. Offsets are committed only after the backend accepted a batch; while it is down the
 exporter retries with backoff and nothing is lost.
-${PIPELINE_FLAGS}`,
+${INT_FLAGS}${PIPELINE_FLAGS}`,
 
   pcap: `Usage: clovisor pcap decode <file.pcap|file.pcapng> [--format ndjson|table] [--port <port>=<protocol> ...] [--node <name>]
                                    [--plugin <protocol>=<module> ...]

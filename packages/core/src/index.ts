@@ -9,3 +9,4 @@ export * from './kafka/index.js';
 export * from './protocols.js';
 export * from './hash.js';
 export * from './deadletter.js';
+export * from './redis-watch.js';

@@ -23,7 +23,7 @@ export const Topics = {
 } as const;
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 
-/** The consumer group of a stage: clovisor-decoder, clovisor-correlator, clovisor-exporter. */
-export function stageGroupId(stage: 'decoder' | 'correlator' | 'exporter'): string {
+/** The consumer group of a stage: clovisor-decoder, clovisor-correlator, clovisor-exporter, clovisor-int-exporter. */
+export function stageGroupId(stage: 'decoder' | 'correlator' | 'exporter' | 'int-exporter'): string {
   return `clovisor-${stage}${suffix}`;
 }

@@ -5,3 +5,6 @@ export { ExportError, classifyExportFailure, type OtlpProtocol } from './core/ex
 export { SCOPE_NAME, SCOPE_VERSION } from './core/version.js';
 export { createOtlpPusher, httpTracesUrl, grpcUrl, type OtlpPusher, type OtlpPushOptions, type OtlpPusherStats } from './io/otlp-push.js';
 export { ExporterStage, type ExporterStageOptions, type ExporterStageStats } from './io/kafka-stage.js';
+export { IntExportStage, type IntExportStageOptions, type IntExportStageStats } from './io/int-stage.js';
+export { UdpSender, type UdpTarget, type UdpSenderStats } from './io/udp-sender.js';
+export * from './core/int/index.js';

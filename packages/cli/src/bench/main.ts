@@ -10,6 +10,7 @@ import { benchIdleFlowMemory } from './idle-flow-memory.js';
 import { benchCaptureRss } from './capture-rss.js';
 import { benchReplaySpeed } from './replay-speed.js';
 import { benchSpansPipeline } from './spans-pipeline.js';
+import { benchIntReports } from './int-reports.js';
 import { printTable, writeResults, type BenchResults } from './results.js';
 
 const RESULTS = fileURLToPath(new URL('../../../../bench/results/latest.json', import.meta.url));
@@ -45,6 +46,7 @@ const replayRps = Number(process.env['CLOVISOR_BENCH_REPLAY_RPS'] ?? 200);
 process.stderr.write(`bench: replay of ${seconds} s of HTTP at ${replayRps} requests/s captured on two veths …\n`);
 Object.assign(results, await benchReplaySpeed(stack, seconds, replayRps));
 Object.assign(results, await benchSpansPipeline(stack, seconds));
+Object.assign(results, await benchIntReports(stack));
 
 process.stdout.write(printTable(results) + '\n');
 writeResults(RESULTS, results);

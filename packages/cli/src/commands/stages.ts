@@ -7,6 +7,7 @@ import { parseFlags, UsageError } from '../flags.js';
 import { waitForKafka } from '../kafka-wait.js';
 import { endpointAccepts } from '../otlp-probe.js';
 import { CORRELATOR_FLAG_OPTIONS, resolveCorrelatorFlags, type CorrelatorFlags } from '../correlator-flags.js';
+import { INT_FLAG_OPTIONS, resolveIntFlags, type IntExportConfig, type IntFlags } from '../int-flags.js';
 import { SELF_TRACE_FLAG_OPTIONS, resolveSelfTrace, type SelfTraceConfig, type SelfTraceFlags } from '../self-trace/config.js';
 import { ownTargets } from '../self-capture/conflicts.js';
 import { refuseSelfCapture } from '../self-capture/guard.js';
@@ -41,6 +42,7 @@ export const FLAG_OPTIONS = {
   'node-address': { type: 'string' },
   ...CORRELATOR_FLAG_OPTIONS,
   ...SELF_TRACE_FLAG_OPTIONS,
+  ...INT_FLAG_OPTIONS,
 } as const;
 
 /** The topics these stages write, with their record type: registered in the schema registry. */
@@ -56,11 +58,15 @@ function writtenTopics(stages: StageName[], int: boolean): Array<{ topic: string
 
 /** Runs the given stages in this process until SIGINT/SIGTERM, then stops them upstream first. */
 export async function stagesCommand(command: string, stages: StageName[], args: string[]): Promise<number> {
-  const flags = parseFlags<RunFlags & CorrelatorFlags & SelfTraceFlags & { _: string[] }>(command, args, FLAG_OPTIONS);
+  const flags = parseFlags<RunFlags & CorrelatorFlags & SelfTraceFlags & IntFlags & { _: string[] }>(command, args, FLAG_OPTIONS);
   if (flags === 'help') return 0;
   if (flags._.length > 0) throw new UsageError(command, `unexpected argument "${flags._[0]}"`);
   const config = resolveRunConfig(flags, process.env);
   const correlatorOptions = resolveCorrelatorFlags(flags, process.env);
+  // INT reports are the exporter's: other stages refuse the flags (and ignore the environment)
+  const intExport = stages.includes('export') ? resolveIntFlags(flags, process.env) : null;
+  const intFlag = Object.keys(INT_FLAG_OPTIONS).find((f) => f in flags && !stages.includes('export'));
+  if (intFlag) throw new UsageError(command, `--${intFlag} is for clovisor export and clovisor run`);
   if (stages.includes('capture')) {
     const problem = checkCaptureSources(config);
     if (problem) throw new UsageError(command, problem);
@@ -87,7 +93,7 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
   process.on('SIGTERM', onSignal);
 
   try {
-    const { components, otlpEndpoint } = await startStages(config, stages, log, stopping.signal, selfTraceConfig, correlatorOptions);
+    const { components, otlpEndpoint } = await startStages(config, stages, log, stopping.signal, selfTraceConfig, correlatorOptions, intExport);
     if (!stopping.signal.aborted) {
       log.info('running', { stages: stages.join(','), brokers: config.brokers.join(','), ...(stages.includes('export') ? { otlp: otlpEndpoint } : {}) });
       await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
@@ -105,6 +111,7 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
 
 async function startStages(
   config: RunConfig, stages: StageName[], log: Logger, signal: AbortSignal, selfTrace: SelfTraceConfig | null, correlatorOptions: CorrelatorOptions,
+  intExport: IntExportConfig | null,
 ): Promise<{ components: Component[]; otlpEndpoint: string }> {
   const kafka = createKafka(config.brokers, 'clovisor', log);
   const producer = new RecordProducer(kafka, log.child('producer'));
@@ -113,7 +120,7 @@ async function startStages(
   // exporter's OTLP clients and the Kubernetes client it does not use costs ~100 MB of RSS.
   const { DecoderStage } = stages.includes('decode') ? await import('@clovisor/decoder') : { DecoderStage: null };
   const { CorrelatorStage } = stages.includes('correlate') ? await import('@clovisor/correlator') : { CorrelatorStage: null };
-  const { ExporterStage } = stages.includes('export') ? await import('@clovisor/exporter') : { ExporterStage: null };
+  const { ExporterStage, IntExportStage } = stages.includes('export') ? await import('@clovisor/exporter') : { ExporterStage: null, IntExportStage: null };
   // Capture checks its interfaces and BPF before waiting on Kafka: a typo should fail at once.
   if (stages.includes('capture')) {
     const own = ownTargets({ ...config, otlpEndpoint: stages.includes('export') ? config.otlpEndpoint : null, selfTraceEndpoint: selfTrace?.endpoint ?? null });
@@ -135,7 +142,7 @@ async function startStages(
       return { components: [], otlpEndpoint: config.otlpEndpoint };
     }
     // missing topics get the same per-topic retention and compression as `clovisor topics create`
-    const settings = resolveSettings({ topic: [Topics.segments, ...(int ? [Topics.int] : []), Topics.transactions, Topics.spans, Topics.deadletter] }, config.partitions);
+    const settings = resolveSettings({ topic: [Topics.segments, ...(int || intExport ? [Topics.int] : []), Topics.transactions, Topics.spans, Topics.deadletter] }, config.partitions);
     await ensureTopics(kafka, settings.map((s) => ({ topic: s.topic, numPartitions: s.partitions, configs: Object.fromEntries(configEntries(s).map((e) => [e.name, e.value])) })));
     if (config.schemaRegistry !== null) await useSchemaRegistry(config.schemaRegistry, writtenTopics(stages, int !== null));
     await producer.start();
@@ -152,6 +159,7 @@ async function startStages(
       followOtlpSuggestion(config, capture, exporter, log);
       ordered.push(exporter);
     }
+    if (IntExportStage && intExport) ordered.push(new IntExportStage(kafka, producer, intExport, log.child('int-exporter')));
     for (const component of ordered) {
       await component.start();
       started.push(component);

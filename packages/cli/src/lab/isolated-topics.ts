@@ -6,7 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 // delay them, and they leave nothing behind.
 
 const BASES = ['clovisor.segments.v1', 'clovisor.int.v1', 'clovisor.transactions.v1', 'clovisor.spans.v1', 'clovisor.deadletter.v1'];
-const STAGES = ['decoder', 'correlator', 'exporter'];
+const STAGES = ['decoder', 'correlator', 'exporter', 'int-exporter'];
 
 export interface IsolatedTopics {
   suffix: string;

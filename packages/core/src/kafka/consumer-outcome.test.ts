@@ -3,30 +3,11 @@
 // there); onAssignment reports the partitions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { createKafka } from './client.js';
 import { StageConsumer, type BatchOutcome, type ConsumedRecord } from './consumer.js';
-import { RecordProducer } from './producer.js';
-import { createLogger } from '../logger.js';
-
-const brokers = (process.env['CLOVISOR_BROKERS'] ?? '127.0.0.1:9092').split(',');
-const log = createLogger('consumer-outcome-test', () => undefined);
-
-async function until(cond: () => boolean, ms: number) {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-}
+import { withTestTopic, until } from './topic-fixture.js';
 
 test('handler outcomes: seekTo rereads, commit sets the resume point', async () => {
-  const kafka = createKafka(brokers, 'consumer-outcome-test', log);
-  const admin = kafka.admin();
-  const topic = `clovisor-test-outcome-${randomBytes(4).toString('hex')}`;
-  const groupId = `${topic}-group`;
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-  const producer = new RecordProducer(kafka, log);
-  await producer.start();
-  try {
+  await withTestTopic('outcome', async ({ kafka, log, topic, groupId, producer }) => {
     await producer.send(topic, Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: Buffer.from(`v${i}`) })));
     const firstOffsets: string[] = [];
     const assigned: number[][] = [];
@@ -51,10 +32,5 @@ test('handler outcomes: seekTo rereads, commit sets the resume point', async () 
     await until(() => resumedAt.length >= 1, 30_000);
     await second.stop();
     assert.equal(resumedAt[0], '6', 'the group resumes at the offset the handler committed, not the batch end');
-  } finally {
-    await producer.stop();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
-  }
+  });
 });

@@ -3,30 +3,11 @@
 // resuming after what was committed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { createKafka } from './client.js';
 import { StageConsumer, type ConsumedRecord } from './consumer.js';
-import { RecordProducer } from './producer.js';
-import { createLogger } from '../logger.js';
-
-const brokers = (process.env['CLOVISOR_BROKERS'] ?? '127.0.0.1:9092').split(',');
-const log = createLogger('consumer-test', () => undefined);
-
-async function until(cond: () => boolean, ms: number) {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-}
+import { withTestTopic, until } from './topic-fixture.js';
 
 test('at-least-once consumption: exactly once without failures, retried on failure, resumes after commit', async () => {
-  const kafka = createKafka(brokers, 'consumer-test', log);
-  const admin = kafka.admin();
-  const topic = `clovisor-test-consumer-${randomBytes(4).toString('hex')}`;
-  const groupId = `${topic}-group`;
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-  const producer = new RecordProducer(kafka, log);
-  await producer.start();
-  try {
+  await withTestTopic('consumer', async ({ kafka, log, topic, groupId, producer }) => {
     await producer.send(topic, Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: Buffer.from(`v${i}`) })));
     const seen: string[] = [];
     let failOnce = true;
@@ -53,10 +34,5 @@ test('at-least-once consumption: exactly once without failures, retried on failu
     await new Promise((r) => setTimeout(r, 1000));
     await resumed.stop();
     assert.deepEqual(second, ['v10'], 'a restarted group resumes after its committed offset');
-  } finally {
-    await producer.stop();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
-  }
+  });
 });

@@ -5,8 +5,7 @@
 // with CONFIG SET (adding flags, never removing others' ones) when the server allows it.
 // Redis down, at start or later: the last configuration (at first the defaults) stays, the
 // outage is logged once, and the client keeps reconnecting. Nothing here throws at the caller.
-import { createClient } from 'redis';
-import { errorMessage, type Logger } from '@clovisor/core';
+import { errorMessage, RedisWatch, type Logger, type RedisClient } from '@clovisor/core';
 import {
   defaultRedisConfig, parseRedisConfig, RedisConfigKeys,
   type CaptureRedisConfig, type ConfigIssue, type RawRedisConfig, type RawValue, type RedisConfigKey,
@@ -38,8 +37,6 @@ export interface RedisConfigWatcherStats {
   mode: 'keyspace' | 'polling';
 }
 
-type Client = ReturnType<typeof createClient>;
-
 const LIST_KEYS = [RedisConfigKeys.labels, RedisConfigKeys.egress, RedisConfigKeys.egressLegacy] as const;
 const STRING_KEYS = [RedisConfigKeys.jaegerCollector, RedisConfigKeys.jaegerAgent] as const;
 /** bound on entries read per key: a runaway list cannot exhaust memory */
@@ -48,12 +45,9 @@ const MAX_ENTRIES = 10_000;
 const NEEDED_FLAGS = 'Kg$ls';
 
 export class RedisConfigWatcher {
-  private client: Client | null = null;
-  private subscriber: Client | null = null;
-  private timer: NodeJS.Timeout | undefined;
+  private watch: RedisWatch | null = null;
   private chain: Promise<void> = Promise.resolve();
   private readQueued = false;
-  private down = false;
   private lastFailure = '';
   private config: CaptureRedisConfig = defaultRedisConfig();
   private configJson = JSON.stringify(this.config);
@@ -69,56 +63,41 @@ export class RedisConfigWatcher {
   }
 
   stats(): RedisConfigWatcherStats {
-    return { ...this.counters, connected: this.client?.isReady ?? false, mode: this.mode };
+    return { ...this.counters, connected: this.watch?.connected ?? false, mode: this.mode };
   }
 
   /** Delivers the defaults, connects, waits at most startWaitMs for a first read. Never throws. */
   async start(): Promise<void> {
-    if (this.client) return;
+    if (this.watch) return;
     await this.deliver(this.config, [], false);
-    const client = createClient({
+    const db = databaseOf(this.o.url);
+    const watch = new RedisWatch({
       url: this.o.url,
-      disableOfflineQueue: true, // a read while down fails at once instead of piling up
-      socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(250 * (retries + 1), 2000) },
-    });
-    const subscriber = client.duplicate();
-    this.client = client;
-    this.subscriber = subscriber;
-    for (const c of [client, subscriber]) c.on('error', (err: unknown) => this.outage(err));
-    client.on('ready', () => {
-      if (this.down) this.log.info(`Redis ${this.o.url} is back: reading the capture configuration again`);
-      this.down = false;
-      // a restarted Redis forgot our CONFIG SET; ask again on every (re)connect
-      if (this.o.keyspaceEvents ?? true) void this.enableKeyspaceEvents(client);
-      this.enqueue();
-    });
-    let subscribed = false;
-    subscriber.on('ready', () => {
-      if (subscribed) return; // node-redis subscribes again by itself after a reconnect
-      subscribed = true;
-      const db = databaseOf(this.o.url);
-      const onEvent = () => {
+      periodMs: this.o.periodMs ?? 1000,
+      startWaitMs: this.o.startWaitMs ?? 1000,
+      reconnect: { stepMs: 250, maxMs: 2000 },
+      onReady: (client) => {
+        // a restarted Redis forgot our CONFIG SET; ask again on every (re)connect
+        if (this.o.keyspaceEvents ?? true) void this.enableKeyspaceEvents(client);
+        this.enqueue();
+      },
+      subscribe: (subscriber) => subscriber.pSubscribe([`__keyspace@${db}__:clovisor_*`, `__keyspace@${db}__:${RedisConfigKeys.egressLegacy}`], () => {
         this.counters.keyspaceEvents++;
         this.enqueue();
-      };
-      subscriber.pSubscribe([`__keyspace@${db}__:clovisor_*`, `__keyspace@${db}__:${RedisConfigKeys.egressLegacy}`], onEvent)
-        .catch((err: unknown) => { subscribed = false; this.outage(err); });
-    });
-    client.connect().catch((err: unknown) => this.outage(err));
-    subscriber.connect().catch((err: unknown) => this.outage(err));
-    const first = new Promise<void>((resolve) => client.once('ready', () => setImmediate(() => resolve(this.chain))));
-    await Promise.race([first, new Promise((resolve) => setTimeout(resolve, this.o.startWaitMs ?? 1000).unref())]);
-    this.timer = setInterval(() => this.enqueue(), this.o.periodMs ?? 1000);
-    this.timer.unref();
+      }),
+      onTick: () => this.enqueue(),
+      settled: () => this.chain,
+      outageMessage: () => `Redis ${this.o.url} unreachable: keeping the current capture configuration (${this.counters.reads === 0 ? 'defaults' : 'last read'}); retrying`,
+      backMessage: () => `Redis ${this.o.url} is back: reading the capture configuration again`,
+    }, this.log);
+    this.watch = watch;
+    await watch.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    const clients = [this.client, this.subscriber];
-    this.client = null;
-    this.subscriber = null;
-    for (const c of clients) if (c) await c.disconnect().catch(() => undefined);
+    const watch = this.watch;
+    this.watch = null;
+    await watch?.stop();
     await this.chain;
   }
 
@@ -133,14 +112,14 @@ export class RedisConfigWatcher {
   }
 
   private async read(): Promise<void> {
-    const client = this.client;
+    const client = this.watch?.client ?? null;
     if (client === null || !client.isReady) return;
     let raw: RawRedisConfig;
     try {
       raw = await readKeys(client);
     } catch (err) {
       this.counters.readFailures++;
-      if (!client.isReady) this.outage(err);
+      if (!client.isReady) this.watch?.outage(err);
       else if (errorMessage(err) !== this.lastFailure) {
         // e.g. a key changed type between TYPE and the read, or an ACL forbids it
         this.lastFailure = errorMessage(err);
@@ -175,7 +154,7 @@ export class RedisConfigWatcher {
     }
   }
 
-  private async enableKeyspaceEvents(client: Client): Promise<void> {
+  private async enableKeyspaceEvents(client: RedisClient): Promise<void> {
     try {
       const current = (await client.configGet('notify-keyspace-events'))['notify-keyspace-events'] ?? '';
       const covered = current.includes('K') && (current.includes('A') || [...'g$ls'].every((f) => current.includes(f)));
@@ -190,15 +169,9 @@ export class RedisConfigWatcher {
       this.mode = 'polling';
     }
   }
-
-  private outage(err: unknown): void {
-    if (this.down) return;
-    this.down = true;
-    this.log.warn(`Redis ${this.o.url} unreachable: keeping the current capture configuration (${this.counters.reads === 0 ? 'defaults' : 'last read'}); retrying`, { error: errorMessage(err) });
-  }
 }
 
-async function readKeys(client: Client): Promise<RawRedisConfig> {
+async function readKeys(client: RedisClient): Promise<RawRedisConfig> {
   const keys: RedisConfigKey[] = [...LIST_KEYS, ...STRING_KEYS];
   const types = await Promise.all(keys.map((k) => client.type(k)));
   const values = await Promise.all(keys.map((key, n): Promise<RawValue> => {
