@@ -1,0 +1,96 @@
+// INT from packet to collector in one `clovisor run --int --int-collector`: capture's records on
+// clovisor.int.v1 (own topic suffix, the real Kafka) turned into Telemetry Report v0.5 datagrams
+// by the exporter, received by a UDP collector on loopback that decodes them from the spec
+// (services/exporter/src/testing). Real curl traffic between two Lab pods; a real drop by a
+// policy rule for the client pod's own address.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { IntCollector, type DecodedReport } from '@clovisor/exporter/int-collector';
+import { stackUp, type StackEndpoints } from '@clovisor/stack';
+import { Lab, type Pod } from '../lab/pods.js';
+import { startClovisor, type PipelineProcess } from '../lab/pipeline-process.js';
+import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
+import { serveHttp } from '../lab/serve-http.js';
+
+const run = promisify(execFile);
+const PORT = 8080;
+const NODE_ADDRESS = '192.0.2.78'; // TEST-NET-1: only the switch id in the reports
+const SWITCH_ID = (192 << 24 | 0 << 16 | 2 << 8 | 78) >>> 0;
+
+let stack: StackEndpoints;
+let lab: Lab;
+let client: Pod;
+let server: Pod;
+let pipeline: PipelineProcess | undefined;
+let topics: IsolatedTopics;
+let collector: IntCollector;
+
+type V05Report = Extract<DecodedReport, { version: 0 }>;
+type DecodedV05 = V05Report['report'];
+
+const ifindex = (name: string) => Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8'));
+/** IPv4 source and destination of the inner Ethernet frame of a report. */
+const innerAddresses = (inner: Buffer) => inner.readUInt16BE(12) === 0x0800 ? [[...inner.subarray(26, 30)].join('.'), [...inner.subarray(30, 34)].join('.')] : [];
+
+/** The first v0.5 report that matches. */
+async function waitForReport(what: string, match: (r: DecodedV05) => boolean, timeoutMs = 30_000): Promise<DecodedV05> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = collector.received.find((r): r is V05Report => r.version === 0 && match(r.report));
+    if (found) return found.report;
+    if (Date.now() > deadline) assert.fail(`no ${what} report after ${timeoutMs} ms (${collector.received.length} decoded, ${collector.undecodable.length} undecodable); log:\n${pipeline!.log().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+before(async () => {
+  stack = await stackUp({ log: () => undefined });
+  topics = isolatedTopics(stack.brokers, 'e2e-int-run');
+  lab = new Lab();
+  client = await lab.addPod('client');
+  server = await lab.addPod('server');
+  await serveHttp(server, PORT);
+  collector = await IntCollector.start();
+  pipeline = await startClovisor([
+    'run', '--node', `int-run-${lab.id}`, '--interface', `${client.hostInterface}=int-run-client-${lab.id}`, '--interface', `${server.hostInterface}=int-run-server-${lab.id}`,
+    '--port', `${PORT}=http`, '--metrics-port', '0', '--int', '--topology-port', '0', '--node-address', NODE_ADDRESS, '--int-collector', collector.address,
+  ], { ...topics.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_OTLP_ENDPOINT: stack.otlpHttp });
+});
+
+after(async () => {
+  await pipeline?.stop();
+  await collector?.close();
+  await lab?.destroy();
+  await topics?.remove();
+});
+
+test('a pod → pod hop arrives at the collector as a v0.5 flow report: switch id = node address, ports = ifindexes, the frame inside', async () => {
+  await client.exec('curl', ['-sS', '--max-time', '10', `http://${server.address}:${PORT}/`]);
+  const report = await waitForReport('flow', (r) => r.f === 1 && innerAddresses(r.inner).join() === `${client.address},${server.address}`);
+  assert.equal(report.nproto, 2);
+  assert.equal(report.d, 0);
+  assert.equal(report.switchId, SWITCH_ID);
+  assert.equal(report.ingressPort, ifindex(client.hostInterface));
+  assert.equal(report.egressPort, ifindex(server.hostInterface));
+  assert.equal(report.inner.readUInt16BE(14 + 20 + 2), PORT, 'TCP destination port in the inner frame');
+});
+
+test('a drop by a policy rule arrives as a v0.5 drop report with reason 29 (routing miss)', async () => {
+  const pref = String(randomInt(20000, 30000));
+  await run('ip', ['rule', 'add', 'pref', pref, 'from', client.address, 'iif', client.hostInterface, 'unreachable']);
+  try {
+    await client.exec('curl', ['-sS', '--max-time', '3', `http://${server.address}:${PORT}/dropped`]).catch(() => undefined);
+  } finally {
+    await run('ip', ['rule', 'del', 'pref', pref]);
+  }
+  const report = await waitForReport('drop', (r) => r.d === 1 && innerAddresses(r.inner).join() === `${client.address},${server.address}`);
+  assert.equal(report.nproto, 1);
+  assert.equal(report.dropReason, 29);
+  assert.equal(report.switchId, SWITCH_ID);
+  assert.equal(report.ingressPort, ifindex(client.hostInterface));
+  assert.equal(report.egressPort, 0);
+});
