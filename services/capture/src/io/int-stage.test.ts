@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { createServer, type AddressInfo } from 'node:net';
 import { ConfigError, RecordProducer, createKafka, createLogger } from '@clovisor/core';
 import { ifindexOf } from '@clovisor/libbpf';
 import type { DesiredInterface } from '../core/interface-plan.js';
@@ -17,6 +18,15 @@ import { CaptureStage } from './capture-stage.js';
 import { IntStage } from './int-stage.js';
 
 const run = promisify(execFile);
+
+/** A TCP port free right now on 127.0.0.1. */
+async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 const isRoot = process.geteuid?.() === 0;
 
 describe('IntStage on CaptureStage\'s interfaces', { skip: !isRoot && 'needs root (eBPF)' }, () => {
@@ -27,8 +37,10 @@ describe('IntStage on CaptureStage\'s interfaces', { skip: !isRoot && 'needs roo
   let capture: CaptureStage;
   let int: IntStage;
   let dir: string;
+  let topologyPort = 0;
 
   before(async () => {
+    topologyPort = await unusedPort();
     for (const dev of [...pods, nic]) await run('ip', ['link', 'add', dev, 'type', 'veth', 'peer', 'name', `${dev}p`]);
     await run('ip', ['addr', 'add', '192.0.2.61/32', 'dev', nic]); // TEST-NET-1, never routed anywhere
     // up with carrier: Node's os.networkInterfaces() lists only running interfaces
@@ -37,7 +49,7 @@ describe('IntStage on CaptureStage\'s interfaces', { skip: !isRoot && 'needs roo
     writeFileSync(join(dir, 'wl.yaml'), 'rules:\n  - protocol: TCP\n    dst-port: 8080\n');
     const producer = new RecordProducer(createKafka(['127.0.0.1:9092'], 'int-stage-test', log), log);
     capture = new CaptureStage(producer, { node: 'n1', interfaces: [], ports: [], snaplen: 512, nodeInterfaces: [nic] }, log);
-    int = new IntStage(producer, capture, { node: 'n1', nodeAddress: null, watchlistPath: join(dir, 'wl.yaml'), reportIntervalMs: 1000, latencyBucketShift: 16, topologyPort: 0 }, log);
+    int = new IntStage(producer, capture, { node: 'n1', nodeAddress: null, watchlistPath: join(dir, 'wl.yaml'), reportIntervalMs: 1000, latencyBucketShift: 16, topologyPort }, log);
     await capture.prepare();
     await int.prepare();
     await capture.start();
@@ -74,6 +86,13 @@ describe('IntStage on CaptureStage\'s interfaces', { skip: !isRoot && 'needs roo
     assert.equal(int.stats().interfacesAttached, 2);
     assert.equal(capture.stats().int?.interfacesAttached, 2, 'capture\'s /metrics sees INT');
     assert.equal(int.nodeAddressInUse(), '192.0.2.61', 'the switch id defaults to the node NIC\'s IPv4');
+
+    // the topology lists what is traced now, pods with the addresses of the plan (Kubernetes' pod IPs)
+    const { links } = (await (await fetch(`http://127.0.0.1:${topologyPort}/api/v1/topology`)).json()) as { links: unknown[] };
+    assert.deepEqual(links, [
+      { id: ifindexOf(nic), name: nic, 'ip-addresses': ['192.0.2.61'], 'is-node-iface': true },
+      { id: ifindexOf(pods[1]!), name: pods[1], 'ip-addresses': ['10.77.0.1'], 'is-node-iface': false },
+    ]);
   });
 
   test('stop() removes every INT filter', async () => {
