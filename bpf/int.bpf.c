@@ -711,10 +711,12 @@ int BPF_PROG(int_kfree_skb, struct sk_buff *skb, void *location, int reason)
 		start = mac;
 		e->flags = FLAG_HAS_L2;
 	}
-	/* length from `start` = bytes before data + skb->len */
-	__u32 before = (__u32)(data - head) - start;
-	__u32 length = before + skb->len;
-	__u32 linear = skb->tail - start;
+	/* length from `start`: skb->len counts from data, which may sit before or after start */
+	__u32 data_off = (__u32)(data - head);
+	__u32 len = skb->len;
+	__u32 length = data_off >= start ? len + (data_off - start) : (len > start - data_off ? len - (start - data_off) : 0);
+	__u32 tail = skb->tail;
+	__u32 linear = tail > start ? tail - start : 0;
 
 	e->length = length;
 	__u64 cap = linear < length ? linear : length;

@@ -185,7 +185,13 @@ export class IntProbe {
       });
       if (events.length > 0) onEvents(events);
     }, ringOptions);
-    this.obj.attachTracing(IntProgram.KFREE_SKB); // owned by obj: close() detaches it
+    try {
+      this.obj.attachTracing(IntProgram.KFREE_SKB); // owned by obj: close() detaches it
+    } catch (err) {
+      this.reader.close();
+      this.reader = null;
+      throw err;
+    }
   }
 
   counters(): IntProbeCounters {

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CAPTURE_OBJECT_PATH, CaptureProgram } from './capture-abi.js';
+import { fileURLToPath } from 'node:url';
+import { CAPTURE_OBJECT_PATH, CaptureProgram, u32Key } from './capture-abi.js';
 import { BpfError } from './errors.js';
 import { openHandleCount, openHandles } from './handles.js';
 import { INT_TC_FILTER, type IntRawEvent } from './int-abi.js';
@@ -21,6 +22,8 @@ import { isRoot, run, tcFilters, waitFor } from './testing/netns.js';
 const root = !isRoot() && 'needs root (CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON)';
 const ETH = 14;
 const NO_BUCKETS = 64;
+/** test fixture: stateless IPv4 UDP DNAT at tc (bpf/testing/dnat.bpf.c) */
+const DNAT_OBJECT_PATH = fileURLToPath(new URL('../../../bpf/build/testing/dnat.bpf.o', import.meta.url));
 
 describe('int.bpf.c with real traffic', { skip: root }, () => {
   let topo: IntTopology;
@@ -208,6 +211,34 @@ describe('int.bpf.c with real traffic', { skip: root }, () => {
       assert.ok(probe.counters().inflightLocal > local);
     } finally {
       await run('tc', ['qdisc', 'del', 'dev', topo.podB.hostIf, 'root']);
+    }
+  });
+
+  test('one NAT between ingress and egress (a Service-like DNAT at tc egress) still makes a hop, with the new destination', async () => {
+    const vip = topo.spare4;
+    const port = randomInt(20_000, 40_000);
+    await run('ip', ['route', 'add', `${vip}/32`, 'dev', topo.podB.hostIf]);
+    await run('ip', ['neigh', 'replace', vip, 'lladdr', topo.podB.peerMac, 'dev', topo.podB.hostIf, 'nud', 'permanent']);
+    const nat = BpfObject.open(DNAT_OBJECT_PATH);
+    const sink = await udpSink(topo.podB.ns, 4, port);
+    try {
+      const ip4 = (a: string) => Buffer.from(a.split('.').map(Number));
+      nat.map('dnat_rule').update(u32Key(0), Buffer.concat([ip4(vip), ip4(topo.podB.ip4)]));
+      nat.attachTc('dnat_egress', topo.podB.ifindex, 'egress', { priority: 1, handle: 1 }); // ahead of INT's filter
+      const mismatches = probe.counters().fingerprintMismatches;
+      const { evs } = await udpFlow(topo.podA, 4, vip, port, Buffer.from('DNAT'), 2);
+      for (const e of evs) {
+        assert.equal(e.ingressIfindex, topo.podA.ifindex);
+        assert.equal(e.egressIfindex, topo.podB.ifindex);
+        assert.equal(e.flow.destination.address, topo.podB.ip4, 'the tuple as the packet left');
+        assert.deepEqual(e.packet.subarray(ETH + 16, ETH + 20), ip4(topo.podB.ip4));
+      }
+      await waitFor(() => sink.received() === 2, 3000, 'the NATed datagrams delivered');
+      assert.equal(probe.counters().fingerprintMismatches, mismatches);
+    } finally {
+      await sink.stop();
+      nat.close();
+      await run('ip', ['route', 'del', `${vip}/32`, 'dev', topo.podB.hostIf]);
     }
   });
 

@@ -54,7 +54,7 @@ const rate = (rs: Rate[]) => rs.reduce((s, r) => s + r.amount, 0) / rs.reduce((s
  * through the root namespace: HTTP requests/s (small packets: the per-packet cost) and bulk TCP
  * throughput, untraced vs with the INT programs attached (watchlist: everything, default rate
  * limit), and hop reports/s with the rate limit off (interval 0: one report per forwarded
- * packet). Rounds alternate so drift hits every variant. Part of `npm run bench` (needs root).
+ * packet). Each round starts with another variant, so drift hits every variant. Part of `npm run bench` (needs root).
  */
 export async function benchIntOverhead(seconds: number, rounds: number): Promise<BenchResults> {
   const lab = new Lab();
@@ -71,10 +71,20 @@ export async function benchIntOverhead(seconds: number, rounds: number): Promise
     const traced = { http: [] as Rate[], bulk: [] as Rate[] };
     const everyHop = { http: [] as Rate[], bulk: [] as Rate[] };
     const reports: Rate[] = [];
+    const variants = [
+      { results: untraced, intervalNs: null },
+      { results: traced, intervalNs: 1_000_000_000n },
+      { results: everyHop, intervalNs: 0n },
+    ] as const;
     for (let round = 0; round < rounds; round++) {
-      untraced.http.push(await http(front, back, seconds));
-      untraced.bulk.push(await bulk(front, back, seconds));
-      for (const [variant, intervalNs] of [[traced, 1_000_000_000n], [everyHop, 0n]] as const) {
+      // each round starts with another variant, so warm-up and drift do not favour one
+      for (let v = 0; v < variants.length; v++) {
+        const { results, intervalNs } = variants[(v + round) % variants.length]!;
+        if (intervalNs === null) {
+          results.http.push(await http(front, back, seconds));
+          results.bulk.push(await bulk(front, back, seconds));
+          continue;
+        }
         let hops = 0;
         probe = IntProbe.open();
         probe.setWatchlist('all');
@@ -82,8 +92,8 @@ export async function benchIntOverhead(seconds: number, rounds: number): Promise
         for (const i of ifindexes) probe.attach(i);
         probe.start((evs: IntRawEvent[]) => { for (const e of evs) if (e.kind === 'HOP') hops++; });
         const began = performance.now();
-        variant.http.push(await http(front, back, seconds));
-        variant.bulk.push(await bulk(front, back, seconds));
+        results.http.push(await http(front, back, seconds));
+        results.bulk.push(await bulk(front, back, seconds));
         if (intervalNs === 0n) {
           await new Promise((r) => setTimeout(r, 300)); // the ring reader's last poll
           reports.push({ amount: hops, seconds: (performance.now() - began) / 1000 - 0.3 });

@@ -18,6 +18,8 @@ export interface IntHost {
   /** the address traffic is sent to / from */
   ip4: string;
   ip6: string;
+  /** MAC of the namespace side of its veth */
+  peerMac: string;
 }
 
 export interface IntTopology {
@@ -25,6 +27,8 @@ export interface IntTopology {
   podB: IntHost;
   /** the outside world behind the node NIC (hostIf = the NIC); ip4/ip6 are behind a test route */
   remote: IntHost;
+  /** an IPv4 address of the topology's range that nothing uses (a "Service" address in tests) */
+  spare4: string;
   destroy(): Promise<void>;
 }
 
@@ -47,7 +51,7 @@ export async function createIntTopology(): Promise<IntTopology> {
     for (const n of names) await run('ip', ['netns', 'del', n]).catch(() => undefined);
   };
   // subnet i: 10.a.b.(16i)/28 and fd00:c11:g:i::/64; host side .1 / ::1, namespace side .2 / ::2
-  const host = async (i: number, tag: string): Promise<{ ns: string; hostIf: string; peerIf: string }> => {
+  const host = async (i: number, tag: string): Promise<{ ns: string; hostIf: string; peerIf: string; peerMac: string }> => {
     const ns = `clvi${id}${tag}`;
     const hostIf = `clvi${id}${tag}h`;
     const peerIf = `clvi${id}${tag}p`;
@@ -72,7 +76,7 @@ export async function createIntTopology(): Promise<IntTopology> {
     await run('ip', ['-6', 'neigh', 'replace', `fd00:c11:${g}:${i}::2`, 'lladdr', peerMac, 'dev', hostIf, 'nud', 'permanent']);
     await run('ip', ['-n', ns, 'neigh', 'replace', `10.${a}.${b}.${16 * i + 1}`, 'lladdr', hostMac, 'dev', peerIf, 'nud', 'permanent']);
     await run('ip', ['-n', ns, '-6', 'neigh', 'replace', `fd00:c11:${g}:${i}::1`, 'lladdr', hostMac, 'dev', peerIf, 'nud', 'permanent']);
-    return { ns, hostIf, peerIf };
+    return { ns, hostIf, peerIf, peerMac };
   };
   try {
     const pa = await host(1, 'a');
@@ -85,13 +89,14 @@ export async function createIntTopology(): Promise<IntTopology> {
     await run('ip', ['-n', nic.ns, '-6', 'addr', 'add', `${remote6}/128`, 'dev', 'lo', 'nodad']);
     await run('ip', ['route', 'add', `${remote4}/32`, 'via', `10.${a}.${b}.${16 * 3 + 2}`, 'dev', nic.hostIf]);
     await run('ip', ['-6', 'route', 'add', `${remote6}/128`, 'via', `fd00:c11:${g}:3::2`, 'dev', nic.hostIf]);
-    const mk = (h: { ns: string; hostIf: string }, i: number): IntHost => ({
-      ns: h.ns, hostIf: h.hostIf, ifindex: ifindexOf(h.hostIf), ip4: `10.${a}.${b}.${16 * i + 2}`, ip6: `fd00:c11:${g}:${i}::2`,
+    const mk = (h: { ns: string; hostIf: string; peerMac: string }, i: number): IntHost => ({
+      ns: h.ns, hostIf: h.hostIf, ifindex: ifindexOf(h.hostIf), ip4: `10.${a}.${b}.${16 * i + 2}`, ip6: `fd00:c11:${g}:${i}::2`, peerMac: h.peerMac,
     });
     return {
       podA: mk(pa, 1),
       podB: mk(pb, 2),
       remote: { ...mk(nic, 3), ip4: remote4, ip6: remote6 },
+      spare4: `10.${a}.${b}.${16 * 5 + 5}`,
       destroy, // the routes go with the NIC
     };
   } catch (err) {
