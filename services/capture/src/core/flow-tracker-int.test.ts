@@ -110,6 +110,18 @@ test('with hop reports coming, a closed flow\'s last batch waits intHopWaitNs fo
   // without hop reports a closed flow still goes at once (flow-tracker.test.ts)
 });
 
+test('expectIntHops: closing batches wait from the start, before any report came', () => {
+  const t = tracker({ expectIntHops: true, intHopWaitNs: 50_000_000n });
+  const out: SegmentBatch[] = [];
+  for (const e of events) t.add(e, e.tsNs, out);
+  assert.ok(!out.some((b) => b.segments.some((s) => s.flags & 0x01)), 'held');
+  const late = hopReport(1); // the SYN-ACK's report, after all the packets
+  assert.equal(t.noteIntHop(late), 2);
+  const last = t.flushDue(lastTs + 50_000_000n);
+  assert.equal(last.length, 2);
+  for (const b of last) assert.deepEqual(b.intHops!.map((h) => h.fromClient), [false]);
+});
+
 test('a report of an earlier connection with the same 5-tuple is not taken by a new flow, nor one after a flow closed', () => {
   const t = tracker();
   t.noteIntHop(hopReport(0, -5_000_000_000n)); // 5 s before: a previous connection's SYN

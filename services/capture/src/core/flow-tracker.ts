@@ -35,6 +35,8 @@ export interface FlowTrackerOptions {
    * reports of its last packets, which come through another ring buffer) instead of leaving at once
    */
   intHopWaitNs?: bigint;
+  /** INT hop tracking is on: closing batches wait intHopWaitNs from the start, not only once a report came */
+  expectIntHops?: boolean;
 }
 
 interface Flow {
@@ -141,6 +143,7 @@ export class FlowTracker {
       nodeInterfaces: new Map(),
       maxRecentIntHops: 4096,
       intHopWaitNs: 100_000_000n,
+      expectIntHops: false,
       ...options,
     };
     this.recentHops = new RecentIntHops(this.o.maxRecentIntHops, MAX_RECENT_INT_HOPS_PER_TUPLE);
@@ -270,7 +273,7 @@ export class FlowTracker {
 
   /** INT hop reports have come: closing batches wait intHopWaitNs for the reports of their last packets */
   private get intHopsOn(): boolean {
-    return this.counters.intHopsReceived > 0;
+    return this.o.expectIntHops || this.counters.intHopsReceived > 0;
   }
 
   /**
