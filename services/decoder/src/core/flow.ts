@@ -12,7 +12,7 @@ import { DirectionDriver } from './stream/driver.js';
 import type { DriverLimits } from './stream/types.js';
 import { buildTransaction, metaOf } from './transaction.js';
 import { NodeTimes } from './node-times.js';
-import { FlowIntHops, addIntHop, noteIntHops } from './int-hops.js';
+import { addIntHop, noteIntHops, type FlowIntHops } from './int-hops.js';
 
 export interface FlowLimits {
   reassembly: ReassemblyLimits;
@@ -60,7 +60,7 @@ export class Flow {
   /** transactions finished while segments were being fed (at an h2c switch) */
   private early: Transaction[] = [];
   private readonly nodeTimes = new NodeTimes();
-  private readonly intHops = new FlowIntHops();
+  private intHops: FlowIntHops | null = null;
 
   constructor(batch: SegmentBatch, private readonly counters: DecoderCounters, private readonly limits: FlowLimits) {
     this.meta = metaOf(batch);
@@ -93,7 +93,7 @@ export class Flow {
   push(batch: SegmentBatch, out: Transaction[]): void {
     this.meta = metaOf(batch);
     // before the segments: the transactions they complete pick among these reports
-    noteIntHops(this.intHops, batch, this.counters);
+    this.intHops = noteIntHops(this.intHops, batch, this.counters);
     for (const seg of batch.segments) {
       if (seg.timestampNs > this.lastActivityNs) this.lastActivityNs = seg.timestampNs;
       if (seg.nodeTimestampNs != null) this.nodeTimes.note(batch.nodeInterfaceName, seg);

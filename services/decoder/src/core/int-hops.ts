@@ -72,15 +72,21 @@ export class FlowIntHops {
 
 const abs = (n: bigint) => (n < 0n ? -n : n);
 
-/** A flow takes a batch's hop reports (before its segments complete transactions). */
-export function noteIntHops(hops: FlowIntHops, batch: SegmentBatch, counters: DecoderCounters): void {
-  if (batch.intHops === undefined || batch.intHops.length === 0) return;
+/**
+ * A flow takes a batch's hop reports (before its segments complete transactions); returns its
+ * reports, created with the first (null until then: most flows have none, and idle flows are many).
+ */
+export function noteIntHops(hops: FlowIntHops | null, batch: SegmentBatch, counters: DecoderCounters): FlowIntHops | null {
+  if (batch.intHops === undefined || batch.intHops.length === 0) return hops;
+  const kept = hops ?? new FlowIntHops();
   counters.intHops += batch.intHops.length;
-  counters.intHopsEvicted += hops.note(batch.intHops);
+  counters.intHopsEvicted += kept.note(batch.intHops);
+  return kept;
 }
 
 /** Sets tx.intHop when the flow has a report for it. */
-export function addIntHop(tx: Transaction, hops: FlowIntHops, counters: DecoderCounters): void {
+export function addIntHop(tx: Transaction, hops: FlowIntHops | null, counters: DecoderCounters): void {
+  if (hops === null) return;
   const hop = hops.of(tx);
   if (hop === null) return;
   tx.intHop = hop;

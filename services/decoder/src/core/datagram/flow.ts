@@ -8,7 +8,7 @@ import type { Framed } from '../../protocols/protocol.js';
 import type { DecoderCounters } from '../stats.js';
 import { buildTransaction, metaOf } from '../transaction.js';
 import type { DatagramProtocol } from './protocols.js';
-import { FlowIntHops, addIntHop, noteIntHops } from '../int-hops.js';
+import { addIntHop, noteIntHops, type FlowIntHops } from '../int-hops.js';
 
 export interface DatagramLimits {
   /** queries waiting for a response, per flow */
@@ -32,7 +32,7 @@ export class DatagramFlow {
   private readonly waiting = new Map<number, Frame>(); // insertion order = oldest first
   private queries = 0;
   private responses = 0;
-  private readonly intHops = new FlowIntHops();
+  private intHops: FlowIntHops | null = null;
 
   constructor(batch: SegmentBatch, private readonly protocol: DatagramProtocol<unknown>,
     private readonly counters: DecoderCounters, private readonly limits: DatagramLimits) {
@@ -45,7 +45,7 @@ export class DatagramFlow {
 
   push(batch: SegmentBatch, out: Transaction[]): void {
     this.meta = metaOf(batch);
-    noteIntHops(this.intHops, batch, this.counters);
+    this.intHops = noteIntHops(this.intHops, batch, this.counters);
     for (const seg of batch.segments) {
       if (seg.timestampNs > this.lastActivityNs) this.lastActivityNs = seg.timestampNs;
       this.expire(seg.timestampNs, out);
