@@ -171,3 +171,17 @@ test('drop events and reports of non-IP tuples are ignored', () => {
   for (const e of events) t.add(e, e.tsNs);
   assert.equal(t.flushAll().flatMap((b) => b.intHops ?? []).length, 0);
 });
+
+test('the flows of one connection on two veths stay findable when either goes first, and none once both are gone', () => {
+  const midReport = () => hopReport(2); // the SYN-ACK: before either flow closed
+  for (const [first, second] of [[frontIfindex, backIfindex], [backIfindex, frontIfindex]] as const) {
+    const t = tracker();
+    for (const e of events.slice(0, 6)) t.add(e, e.tsNs);
+    assert.equal(t.noteIntHop(midReport()), 2);
+    t.forgetInterface(first);
+    assert.equal(t.noteIntHop(midReport()), 1, `after forgetting ${first}`);
+    const out = t.forgetInterface(second);
+    assert.equal(out[0]!.ifindex, second);
+    assert.equal(t.noteIntHop(midReport()), 0);
+  }
+});
