@@ -79,6 +79,9 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
     tcpLost: counter('tcp_events_lost_total', 'TCP socket events lost because their ring buffer was full.'),
     tcpJoined: counter('tcp_events_joined_total', 'TCP socket events put on the flow of their connection.'),
     tcpUnmatched: counter('tcp_events_unmatched_total', 'TCP socket events that matched no flow: reason="no_flow" (no traced pod owns the socket, waited 1 s) or "overflow" (too many waiting).', ['reason']),
+
+    intHopsJoined: counter('int_hops_joined_total', 'INT hop reports put on a segment batch of a traced flow (a pod-to-pod report goes on both pods\' flows).'),
+    intHopsUnjoined: counter('int_hops_unjoined_total', 'INT hop reports not put on a flow: reason="no_flow" (no traced flow of the connection took it before it left the bounded memory) or "batch_full" (the batch already had 16).', ['reason']),
   };
   const kernelFlowsLive = gauge('kernel_flows_live', 'Entries in the kernel flow table, as counted by the latest complete sweep pass.');
   const kernelFlowTableSize = gauge('kernel_flow_table_size', 'Capacity of the kernel flow table (--flow-table-size).');
@@ -145,6 +148,10 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
     set(c.tcpUnmatched!, s.tcp?.join?.unmatched ?? 0, { reason: 'no_flow' });
     set(c.tcpUnmatched!, s.tcp?.join?.overflow ?? 0, { reason: 'overflow' });
     tcpTracepoints.set(s.tcp?.status.attached.length ?? 0);
+    set(c.intHopsJoined!, s.flows?.intHopsAttached ?? 0);
+    c.intHopsUnjoined!.reset();
+    set(c.intHopsUnjoined!, s.flows?.intHopsUnmatched ?? 0, { reason: 'no_flow' });
+    set(c.intHopsUnjoined!, s.flows?.intHopsDropped ?? 0, { reason: 'batch_full' });
   };
 
   return {
