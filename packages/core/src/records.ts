@@ -66,6 +66,20 @@ export interface SegmentBatch {
   nodeInterfaceName?: string | null;
   /** socket events since the previous batch of the flow; absent in records written before they existed (reads as []) */
   tcpEvents?: TcpSocketEvent[];
+  /** INT hop reports of this connection's packets since the previous batch, in ingress-time order; absent in older records (reads as []) */
+  intHops?: IntHop[];
+}
+
+/** An INT hop report of a packet of the flow: it crossed the host from one interface to another. */
+export interface IntHop {
+  /** interface the packet entered on; 0 = originated on this host */
+  ingressIfindex: number;
+  /** interface it left on */
+  egressIfindex: number;
+  ingressTimeNs: bigint;
+  egressTimeNs: bigint;
+  /** the packet went from the flow's client to its server */
+  fromClient: boolean;
 }
 
 export interface HttpFields {
@@ -155,6 +169,20 @@ export interface Transaction {
   attributes: Record<string, string>;
   /** node-interface tracing: when the exchange crossed a node NIC; absent/null = not seen there */
   nodeInterface?: NodeInterfaceTimes | null;
+  /** INT hop tracking: a reported hop of the exchange's packets across the host; absent/null = none */
+  intHop?: TransactionIntHop | null;
+}
+
+/** The hop a transaction carries (the decoder's pick among its flow's IntHops). */
+export interface TransactionIntHop {
+  ingressIfindex: number;
+  egressIfindex: number;
+  /** egress time − ingress time */
+  latencyNs: number;
+  /** epoch ns at which the packet entered the host */
+  timeNs: bigint;
+  /** a request-direction packet; false: a response-direction one */
+  fromClient: boolean;
 }
 
 export interface NodeInterfaceTimes {

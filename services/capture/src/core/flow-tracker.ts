@@ -1,5 +1,6 @@
-import { TcpFlags, fnv1a64Hex, type Endpoint, type PodMeta, type Segment, type SegmentBatch, type TcpSocketEvent, type Transport } from '@clovisor/core';
+import { TcpFlags, fnv1a64Hex, type Endpoint, type IntEvent, type IntHop, type PodMeta, type Segment, type SegmentBatch, type TcpSocketEvent, type Transport } from '@clovisor/core';
 import { connectionKey, tupleOfConnection, type CaptureEvent } from '@clovisor/libbpf';
+import { RecentIntHops, type HopReport } from './recent-int-hops.js';
 
 // Groups captured packets (ring-buffer events, decoded by @clovisor/libbpf's capture ABI) into
 // flows and flows into SegmentBatch records. Pure: time comes in with the events and the flush
@@ -27,6 +28,15 @@ export interface FlowTrackerOptions {
   idleTimeoutNs?: bigint;
   /** a closed flow is remembered this long so that late retransmissions keep its id */
   closedLingerNs?: bigint;
+  /** INT hop reports kept for flows that start after them (noteIntHop), all connections together */
+  maxRecentIntHops?: number;
+  /**
+   * once INT hop reports come, a closed flow's last batch waits this long after the close (for the
+   * reports of its last packets, which come through another ring buffer) instead of leaving at once
+   */
+  intHopWaitNs?: bigint;
+  /** INT hop tracking is on: closing batches wait intHopWaitNs from the start, not only once a report came */
+  expectIntHops?: boolean;
 }
 
 interface Flow {
@@ -55,6 +65,10 @@ interface Flow {
   earlyNode: NodeSighting[] | null; // null = none (most flows: no array each)
   /** a packet came since the flow was put at the back of the eviction order (createFlow) */
   usedSinceQueued: boolean;
+  /** INT hop reports for the next batch; null = none (most flows: no array each) */
+  pendingHops: IntHop[] | null;
+  /** the next older flow with the same 5-tuple (another interface): byTuple holds the newest */
+  sameTuple: Flow | null;
 }
 
 interface NodeSighting {
@@ -68,6 +82,16 @@ interface NodeSighting {
 
 /** Node events waiting for their pod segment, per flow; older ones are dropped and counted. */
 const MAX_EARLY_NODE_EVENTS = 16;
+/** INT hop reports per batch of a flow (the INT programs send about one a second per hop and direction) */
+export const MAX_INT_HOPS_PER_BATCH = 16;
+/** INT reports kept per connection for flows that start later */
+const MAX_RECENT_INT_HOPS_PER_TUPLE = 8;
+/**
+ * Hop reports and packets are timed by two ring buffers' events: a report belongs to a flow when its
+ * packet left the host at most this long before the flow's first packet (the SYN's report on the
+ * server pod's veth flow) or entered it at most this long after the flow closed.
+ */
+const INT_HOP_SLACK_NS = 1_000_000n;
 const SEQ_FLAGS = TcpFlags.SYN | TcpFlags.FIN | TcpFlags.RST;
 
 export interface FlowTrackerStats {
@@ -81,6 +105,14 @@ export interface FlowTrackerStats {
   /** node-interface events: put on a segment, or not (no tracked flow, or no segment matched) */
   nodeEventsMatched: number;
   nodeEventsUnmatched: number;
+  /** INT hop reports given to noteIntHop() */
+  intHopsReceived: number;
+  /** hop reports put on a flow's batch (a pod → pod report goes on both veths' flows) */
+  intHopsAttached: number;
+  /** not put on a batch that already had MAX_INT_HOPS_PER_BATCH */
+  intHopsDropped: number;
+  /** reports that left the recent-report memory (bounded) without any flow having taken them */
+  intHopsUnmatched: number;
 }
 
 const sameEndpoint = (a: Endpoint, address: string, port: number) => a.address === address && a.port === port;
@@ -96,8 +128,9 @@ export class FlowTracker {
   private overflow: SegmentBatch[] = [];
   private readonly counters: FlowTrackerStats = {
     flowsActive: 0, flowsCreated: 0, flowsEvictedLru: 0, flowsExpiredIdle: 0, segments: 0, batches: 0, eventsUnknownInterface: 0,
-    nodeEventsMatched: 0, nodeEventsUnmatched: 0,
+    nodeEventsMatched: 0, nodeEventsUnmatched: 0, intHopsReceived: 0, intHopsAttached: 0, intHopsDropped: 0, intHopsUnmatched: 0,
   };
+  private readonly recentHops: RecentIntHops;
 
   constructor(options: FlowTrackerOptions) {
     this.o = {
@@ -108,8 +141,12 @@ export class FlowTracker {
       idleTimeoutNs: 120_000_000_000n,
       closedLingerNs: 5_000_000_000n,
       nodeInterfaces: new Map(),
+      maxRecentIntHops: 4096,
+      intHopWaitNs: 100_000_000n,
+      expectIntHops: false,
       ...options,
     };
+    this.recentHops = new RecentIntHops(this.o.maxRecentIntHops, MAX_RECENT_INT_HOPS_PER_TUPLE);
   }
 
   /** Kernel events lost since the last batch; reported on the next batch emitted. */
@@ -168,7 +205,9 @@ export class FlowTracker {
     }
     const closed = (event.tcpFlags & TcpFlags.RST) !== 0 || (flow.finFromClient && flow.finFromServer);
     if (closed && flow.closedAtNs === null) flow.closedAtNs = timestampNs;
-    if (closed || flow.pending.length >= this.o.maxSegmentsPerBatch || flow.pendingBytes >= this.o.maxBatchBytes) {
+    // with INT on, the closing batch waits for the hop reports of the last packets (flushDue)
+    const closeFlush = closed && !this.intHopsOn;
+    if (closeFlush || flow.pending.length >= this.o.maxSegmentsPerBatch || flow.pendingBytes >= this.o.maxBatchBytes) {
       this.flush(flow, out);
     }
     return out;
@@ -179,7 +218,12 @@ export class FlowTracker {
     const out: SegmentBatch[] = this.overflow;
     this.overflow = [];
     for (const [key, flow] of this.flows) {
-      if ((flow.pending.length > 0 || flow.pendingTcp !== null) && nowNs - flow.pendingSinceNs >= this.o.flushAfterNs) this.flush(flow, out);
+      if (hasPending(flow)) {
+        const due = flow.closedAtNs !== null && this.intHopsOn
+          ? nowNs - flow.closedAtNs >= this.o.intHopWaitNs
+          : nowNs - flow.pendingSinceNs >= this.o.flushAfterNs;
+        if (due) this.flush(flow, out);
+      }
       const lingerOver = flow.closedAtNs !== null && nowNs - flow.closedAtNs >= this.o.closedLingerNs;
       const idle = nowNs - flow.lastSeenNs >= this.o.idleTimeoutNs;
       if (lingerOver || idle) {
@@ -224,7 +268,70 @@ export class FlowTracker {
   }
 
   stats(): FlowTrackerStats {
-    return { ...this.counters, flowsActive: this.flows.size };
+    return { ...this.counters, flowsActive: this.flows.size, intHopsUnmatched: this.recentHops.stats().evictedUntaken };
+  }
+
+  /** INT hop reports have come: closing batches wait intHopWaitNs for the reports of their last packets */
+  private get intHopsOn(): boolean {
+    return this.o.expectIntHops || this.counters.intHopsReceived > 0;
+  }
+
+  /**
+   * An INT hop report (kind HOP; other events are ignored): a packet crossed the host from one
+   * interface to another. It goes on the next batch of every tracked flow of its connection (same
+   * canonical 5-tuple, on any interface: the packet crossed the pod veth the flow is captured on),
+   * and is kept (bounded) for flows of the connection that start later. Returns the number of
+   * flows it was put on now.
+   */
+  noteIntHop(event: IntEvent): number {
+    if (event.kind !== 'HOP' || event.ingressTimeNs === null || event.egressTimeNs === null) return 0;
+    this.counters.intHopsReceived += 1;
+    const { transport, source, destination } = event.flow;
+    let tuple: string;
+    try {
+      tuple = tupleOfConnection(connectionKey(0, transport === 'TCP' ? TCP : UDP, source, destination));
+    } catch {
+      return 0; // not an IP address pair: no flow of ours
+    }
+    const report: HopReport = {
+      source: { address: source.address, port: source.port },
+      ingressIfindex: event.ingressIfindex,
+      egressIfindex: event.egressIfindex,
+      ingressTimeNs: event.ingressTimeNs,
+      egressTimeNs: event.egressTimeNs,
+      taken: false,
+    };
+    this.recentHops.remember(tuple, report);
+    let attached = 0;
+    for (let flow = this.byTuple.get(tuple) ?? null; flow !== null; flow = flow.sameTuple) {
+      if (this.attachHop(flow, report)) attached += 1;
+    }
+    return attached;
+  }
+
+  private attachHop(flow: Flow, report: HopReport): boolean {
+    // a report of a packet after the close belongs to a later connection with the same 5-tuple
+    if (flow.closedAtNs !== null && report.ingressTimeNs > flow.closedAtNs + INT_HOP_SLACK_NS) return false;
+    if (flow.pendingHops === null && !hasPending(flow)) flow.pendingSinceNs = report.egressTimeNs;
+    const hops = (flow.pendingHops ??= []);
+    if (hops.length >= MAX_INT_HOPS_PER_BATCH) {
+      this.counters.intHopsDropped += 1;
+      return false;
+    }
+    // the 5-tuple matched: with distinct ports the sender's port tells the direction
+    const fromClient = flow.client.port !== flow.server.port
+      ? report.source.port === flow.client.port
+      : report.source.address === flow.client.address;
+    hops.push({
+      ingressIfindex: report.ingressIfindex,
+      egressIfindex: report.egressIfindex,
+      ingressTimeNs: report.ingressTimeNs,
+      egressTimeNs: report.egressTimeNs,
+      fromClient,
+    });
+    report.taken = true;
+    this.counters.intHopsAttached += 1;
+    return true;
   }
 
   /**
@@ -277,7 +384,15 @@ export class FlowTracker {
 
   private remove(key: string, flow: Flow): void {
     this.flows.delete(key);
-    if (this.byTuple.get(flow.tuple) === flow) this.byTuple.delete(flow.tuple);
+    const newest = this.byTuple.get(flow.tuple);
+    if (newest === flow) {
+      if (flow.sameTuple === null) this.byTuple.delete(flow.tuple);
+      else this.byTuple.set(flow.tuple, flow.sameTuple);
+    } else {
+      let newer = newest ?? null;
+      while (newer !== null && newer.sameTuple !== flow) newer = newer.sameTuple;
+      if (newer !== null) newer.sameTuple = flow.sameTuple;
+    }
     this.counters.nodeEventsUnmatched += flow.earlyNode?.length ?? 0;
   }
 
@@ -325,10 +440,17 @@ export class FlowTracker {
       nodeInterfaceName: null,
       earlyNode: null,
       usedSinceQueued: false,
+      pendingHops: null,
+      sameTuple: null,
     };
     this.flows.set(flow.key, flow);
+    flow.sameTuple = this.byTuple.get(flow.tuple) ?? null;
     this.byTuple.set(flow.tuple, flow);
     this.counters.flowsCreated += 1;
+    // reports of this connection that came before its first packet here
+    for (const report of this.recentHops.of(flow.tuple)) {
+      if (report.egressTimeNs + INT_HOP_SLACK_NS >= timestampNs) this.attachHop(flow, report);
+    }
     return flow;
   }
 
@@ -358,7 +480,7 @@ export class FlowTracker {
       if (!flow) continue;
       const podSide = flow.podRole === 'SERVER' ? flow.server : flow.client;
       if (!sameEndpoint(podSide, local.address, local.port)) continue;
-      if (flow.pending.length === 0 && flow.pendingTcp === null) flow.pendingSinceNs = event.timestampNs;
+      if (!hasPending(flow)) flow.pendingSinceNs = event.timestampNs;
       (flow.pendingTcp ??= []).push({ ...event, fromClient: flow.podRole === 'CLIENT' });
       if (flow.pendingTcp.length >= this.o.maxSegmentsPerBatch) {
         const out: SegmentBatch[] = [];
@@ -371,7 +493,7 @@ export class FlowTracker {
   }
 
   private flush(flow: Flow, out: SegmentBatch[]): void {
-    if (flow.pending.length === 0 && flow.pendingTcp === null) return;
+    if (!hasPending(flow)) return;
     const iface = this.o.interfaces.get(flow.ifindex);
     out.push({
       flowId: flow.id,
@@ -388,16 +510,21 @@ export class FlowTracker {
       lostEventsBefore: this.lostSinceLastBatch,
       ...(flow.nodeInterfaceName !== null && flow.pending.some((s) => s.nodeTimestampNs != null) ? { nodeInterfaceName: flow.nodeInterfaceName } : {}),
       tcpEvents: flow.pendingTcp ?? [],
+      ...(flow.pendingHops !== null ? { intHops: flow.pendingHops.sort(byIngressTime) } : {}),
     });
     this.lostSinceLastBatch = 0;
     flow.pending = [];
     flow.pendingTcp = null;
+    flow.pendingHops = null;
     flow.pendingBytes = 0;
     this.counters.batches += 1;
   }
 }
 
 const TCP = 6;
+const UDP = 17;
+const hasPending = (flow: Flow) => flow.pending.length > 0 || flow.pendingTcp !== null || flow.pendingHops !== null;
+const byIngressTime = (a: IntHop, b: IntHop) => (a.ingressTimeNs < b.ingressTimeNs ? -1 : a.ingressTimeNs > b.ingressTimeNs ? 1 : 0);
 const isTcp = (e: CaptureEvent) => e.l4Proto === TCP;
 const transportOf = (e: CaptureEvent): Transport => (isTcp(e) ? 'TCP' : 'UDP');
 

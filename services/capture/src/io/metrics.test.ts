@@ -17,7 +17,7 @@ function snapshot(scale: number): CaptureMetricsSnapshot {
     ring: { records: 1, bytes: 2, batches: 3, droppedBatches: 4, droppedRecords: 40, discardedRecords: 0, pollErrors: 0, callbackErrors: 0 },
     flows: {
       flowsActive: 12, flowsCreated: 50, flowsEvictedLru: 5, flowsExpiredIdle: 6, segments: 0, batches: 0, eventsUnknownInterface: 0,
-      nodeEventsMatched: 75, nodeEventsUnmatched: 5,
+      nodeEventsMatched: 75, nodeEventsUnmatched: 5, intHopsReceived: 30, intHopsAttached: 40, intHopsDropped: 2, intHopsUnmatched: 6,
     },
     flowTable: { size: 131072, live: 20, created: 70n, closedFin: 30n, closedRst: 2n, insertFailed: 1n, aged: 8, purged: 3, evictedLru: 7n, passes: 9 },
     sender: { queued: 9, sent: 400, droppedQueueFull: 11, sendErrors: 2, lastSendLatencyMs: 15 },
@@ -127,6 +127,9 @@ test('/metrics serves every clovisor_capture_* metric with HELP, type and the pr
       clovisor_capture_int_events_queued: [12, 'gauge'],
       clovisor_capture_int_watchlist_rules: [4, 'gauge'],
       clovisor_capture_int_interfaces_attached: [3, 'gauge'],
+      clovisor_capture_int_hops_joined_total: [40, 'counter'],
+      'clovisor_capture_int_hops_unjoined_total{reason="no_flow"}': [6, 'counter'],
+      'clovisor_capture_int_hops_unjoined_total{reason="batch_full"}': [2, 'counter'],
       'clovisor_capture_kafka_send_duration_seconds_count{result="ok"}': [2, 'histogram'],
       'clovisor_capture_kafka_send_duration_seconds_count{result="error"}': [1, 'histogram'],
       'clovisor_capture_kafka_send_duration_seconds_bucket{le="0.005",result="ok"}': [1, 'histogram'],

@@ -107,6 +107,8 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
     intReloads: counter('int_watchlist_reloads_total', 'INT watchlist file changes applied.'),
     intReloadErrors: counter('int_watchlist_errors_total', 'INT watchlist file changes refused (unreadable or invalid; the last good rules stay).'),
     intAttachFailures: counter('int_attach_failures_total', 'Failed attaches of the INT programs to an interface.'),
+    intHopsJoined: counter('int_hops_joined_total', 'INT hop reports put on a segment batch of a traced flow (a pod-to-pod report goes on both pods\' flows).'),
+    intHopsUnjoined: counter('int_hops_unjoined_total', 'INT hop reports not put on a flow: reason="no_flow" (no traced flow of the connection took it before it left the bounded memory) or "batch_full" (the batch already had 16).', ['reason']),
   };
   const intQueued = gauge('int_events_queued', 'INT events waiting to be sent to Kafka.');
   const intRules = gauge('int_watchlist_rules', 'Rules of the INT watchlist in force; -1 = no watchlist file (every TCP/UDP packet is watched).');
@@ -194,6 +196,10 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
     intQueued.set(n?.queue.queued ?? 0);
     intRules.set(n ? (n.watchlist?.rules ?? -1) : 0);
     intAttached.set(n?.interfacesAttached ?? 0);
+    set(c.intHopsJoined!, s.flows?.intHopsAttached ?? 0);
+    c.intHopsUnjoined!.reset();
+    set(c.intHopsUnjoined!, s.flows?.intHopsUnmatched ?? 0, { reason: 'no_flow' });
+    set(c.intHopsUnjoined!, s.flows?.intHopsDropped ?? 0, { reason: 'batch_full' });
   };
 
   return {

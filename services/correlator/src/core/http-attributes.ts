@@ -4,6 +4,7 @@
 import { boolAttr, intAttr, stringAttr, type AttributeValue, type HttpFields, type Transaction } from '@clovisor/core';
 import { parseHostHeader } from './host-header.js';
 import { localEndpoint, peerEndpoint } from './span-role.js';
+import { addIntHopAttributes } from './int-attributes.js';
 
 type Attributes = Record<string, AttributeValue>;
 
@@ -69,6 +70,7 @@ export function addClovisorAttributes(attrs: Attributes, tx: Transaction, traceS
   if (tx.peer?.namespace) attrs['clovisor.peer.namespace'] = stringAttr(tx.peer.namespace);
   if (tx.peer?.name) attrs['clovisor.peer.pod'] = stringAttr(tx.peer.name);
   addNodeInterfaceAttributes(attrs, tx);
+  addIntHopAttributes(attrs, tx);
 }
 
 /**

@@ -10,8 +10,9 @@ import type { ChunkSink, EndReason, ReassemblyLimits } from './reassembly/types.
 import type { DecoderCounters } from './stats.js';
 import { DirectionDriver } from './stream/driver.js';
 import type { DriverLimits } from './stream/types.js';
-import { buildTransaction } from './transaction.js';
+import { buildTransaction, metaOf } from './transaction.js';
 import { NodeTimes } from './node-times.js';
+import { addIntHop, noteIntHops, type FlowIntHops } from './int-hops.js';
 
 export interface FlowLimits {
   reassembly: ReassemblyLimits;
@@ -37,11 +38,6 @@ export const BUILTIN_SELECTOR: ProtocolSelector = {
 
 type Frame = Framed<unknown>;
 
-/** The batch without its segments: a flow must not pin payload buffers between batches. */
-function metaOf(batch: SegmentBatch): SegmentBatch {
-  return { ...batch, segments: [] };
-}
-
 export class Flow {
   meta: SegmentBatch;
   lastActivityNs: bigint;
@@ -64,6 +60,7 @@ export class Flow {
   /** transactions finished while segments were being fed (at an h2c switch) */
   private early: Transaction[] = [];
   private readonly nodeTimes = new NodeTimes();
+  private intHops: FlowIntHops | null = null;
 
   constructor(batch: SegmentBatch, private readonly counters: DecoderCounters, private readonly limits: FlowLimits) {
     this.meta = metaOf(batch);
@@ -95,6 +92,8 @@ export class Flow {
   /** Feed a batch; finished transactions are appended to `out`. */
   push(batch: SegmentBatch, out: Transaction[]): void {
     this.meta = metaOf(batch);
+    // before the segments: the transactions they complete pick among these reports
+    this.intHops = noteIntHops(this.intHops, batch, this.counters);
     for (const seg of batch.segments) {
       if (seg.timestampNs > this.lastActivityNs) this.lastActivityNs = seg.timestampNs;
       if (seg.nodeTimestampNs != null) this.nodeTimes.note(batch.nodeInterfaceName, seg);
@@ -209,6 +208,7 @@ export class Flow {
     const tx = buildTransaction(this.meta, protocol, { request, response, notes });
     const node = this.nodeTimes.of(request.seq, response?.seq ?? null);
     if (node !== null) tx.nodeInterface = node;
+    addIntHop(tx, this.intHops, this.counters);
     this.counters.transactions++;
     if (!tx.complete) this.counters.incompleteTransactions++;
     out.push(tx);

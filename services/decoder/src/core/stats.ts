@@ -36,6 +36,12 @@ export interface FlowCounters {
   pendingOverflows: number;
   /** connections that switched protocol (Upgrade, CONNECT): not parsed after the switch */
   protocolSwitches: number;
+  /** INT hop reports received with batches (SegmentBatch.intHops) of decoded flows */
+  intHops: number;
+  /** hop reports a flow let go because it held MAX_INT_HOPS_PER_FLOW newer ones */
+  intHopsEvicted: number;
+  /** transactions that carry a hop (Transaction.intHop) */
+  transactionsWithIntHop: number;
 }
 
 export type DecoderCounters = FlowCounters & ReassemblyCounters & DriverCounters;
@@ -53,6 +59,7 @@ export function newDecoderCounters(): DecoderCounters {
     datagramsTruncated: 0, unansweredQueries: 0, segmentsAfterClose: 0, lostEvents: 0,
     flowsCreated: 0, flowsClosed: 0, flowsEvictedIdle: 0, flowsEvictedLru: 0, flowsEvictedMemory: 0,
     flowsUndetected: 0, transactions: 0, incompleteTransactions: 0, orphanResponses: 0, pendingOverflows: 0, protocolSwitches: 0,
+    intHops: 0, intHopsEvicted: 0, transactionsWithIntHop: 0,
     ...newReassemblyCounters(),
     ...newDriverCounters(),
   };

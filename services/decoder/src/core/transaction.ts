@@ -13,6 +13,12 @@ function whole(f: Framed<unknown>): boolean {
   return !f.partial && f.truncatedBytes === 0 && f.lostBytes === 0;
 }
 
+/** The batch without its segments and hop reports: a flow keeps it between batches and must not pin those. */
+export function metaOf(batch: SegmentBatch): SegmentBatch {
+  const { intHops: _held, ...meta } = batch;
+  return { ...meta, segments: [] };
+}
+
 export function buildTransaction(meta: SegmentBatch, protocol: Pick<Protocol<unknown, unknown>, 'name' | 'describe'>, ex: Exchange<unknown>): Transaction {
   const req = ex.request;
   const res = ex.response;

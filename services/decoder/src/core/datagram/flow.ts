@@ -6,8 +6,9 @@
 import type { SegmentBatch, Segment, Transaction } from '@clovisor/core';
 import type { Framed } from '../../protocols/protocol.js';
 import type { DecoderCounters } from '../stats.js';
-import { buildTransaction } from '../transaction.js';
+import { buildTransaction, metaOf } from '../transaction.js';
 import type { DatagramProtocol } from './protocols.js';
+import { addIntHop, noteIntHops, type FlowIntHops } from '../int-hops.js';
 
 export interface DatagramLimits {
   /** queries waiting for a response, per flow */
@@ -31,10 +32,11 @@ export class DatagramFlow {
   private readonly waiting = new Map<number, Frame>(); // insertion order = oldest first
   private queries = 0;
   private responses = 0;
+  private intHops: FlowIntHops | null = null;
 
   constructor(batch: SegmentBatch, private readonly protocol: DatagramProtocol<unknown>,
     private readonly counters: DecoderCounters, private readonly limits: DatagramLimits) {
-    this.meta = { ...batch, segments: [] };
+    this.meta = metaOf(batch);
   }
 
   get bufferedBytes(): number {
@@ -42,7 +44,8 @@ export class DatagramFlow {
   }
 
   push(batch: SegmentBatch, out: Transaction[]): void {
-    this.meta = { ...batch, segments: [] };
+    this.meta = metaOf(batch);
+    this.intHops = noteIntHops(this.intHops, batch, this.counters);
     for (const seg of batch.segments) {
       if (seg.timestampNs > this.lastActivityNs) this.lastActivityNs = seg.timestampNs;
       this.expire(seg.timestampNs, out);
@@ -106,6 +109,7 @@ export class DatagramFlow {
     const tx = buildTransaction(this.meta, p, {
       request: query, response, notes: [...notes, ...p.pairNotes(query.frame, response?.frame ?? null)],
     });
+    addIntHop(tx, this.intHops, this.counters);
     this.counters.transactions++;
     if (response === null) this.counters.unansweredQueries++;
     if (!tx.complete) this.counters.incompleteTransactions++;
