@@ -1,12 +1,12 @@
 // INT from packet to collector in one `clovisor run --int --int-collector`: capture's records on
 // clovisor.int.v1 (own topic suffix, the real Kafka) turned into Telemetry Report v0.5 datagrams
 // by the exporter, received by a UDP collector on loopback that decodes them from the spec
-// (services/exporter/src/testing). Real curl traffic between two Lab pods; a real drop by a
-// policy rule for the client pod's own address.
+// (services/exporter/src/testing); and the hop on the spans of the same run in Jaeger. Real curl
+// traffic between two Lab pods; a real drop by a policy rule for the client pod's own address.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { IntCollector, type DecodedReport } from '@clovisor/exporter/int-collector';
@@ -15,6 +15,7 @@ import { Lab, type Pod } from '../lab/pods.js';
 import { startClovisor, type PipelineProcess } from '../lab/pipeline-process.js';
 import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
 import { serveHttp } from '../lab/serve-http.js';
+import { tag, waitForTrace } from '../lab/jaeger-query.js';
 
 const run = promisify(execFile);
 const PORT = 8080;
@@ -77,6 +78,19 @@ test('a pod → pod hop arrives at the collector as a v0.5 flow report: switch i
   assert.equal(report.ingressPort, ifindex(client.hostInterface));
   assert.equal(report.egressPort, ifindex(server.hostInterface));
   assert.equal(report.inner.readUInt16BE(14 + 20 + 2), PORT, 'TCP destination port in the inner frame');
+});
+
+test('the spans of a traced request carry the hop the INT programs measured (clovisor.int.*)', async () => {
+  const traceId = randomBytes(16).toString('hex');
+  await client.exec('curl', ['-sS', '--max-time', '10', '-H', `traceparent: 00-${traceId}-${randomBytes(8).toString('hex')}-01`, `http://${server.address}:${PORT}/hop`]);
+  const trace = await waitForTrace(stack.jaegerQuery, traceId, 2, 60_000);
+  assert.ok(trace, `trace ${traceId} never reached Jaeger; log:\n${pipeline!.log().slice(-3000)}`);
+  assert.equal(trace.spans.length, 2, 'a CLIENT span at the client veth and a SERVER span at the server veth');
+  for (const span of trace.spans) {
+    assert.ok(Number(tag(span, 'clovisor.int.hop_latency_ns')) > 0, `${tag(span, 'span.kind')} span has the hop latency`);
+    assert.equal(Number(tag(span, 'clovisor.int.ingress_port')), ifindex(client.hostInterface));
+    assert.equal(Number(tag(span, 'clovisor.int.egress_port')), ifindex(server.hostInterface));
+  }
 });
 
 test('a drop by a policy rule arrives as a v0.5 drop report with reason 29 (routing miss)', async () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import {
   ConfigError, ProtocolIds, UnavailableError, errorMessage,
-  type Component, type Logger, type PortRule, type RecordProducer, type SegmentBatch,
+  type Component, type IntEvent, type Logger, type PortRule, type RecordProducer, type SegmentBatch,
 } from '@clovisor/core';
 import {
   BpfError, BpfObject, CAPTURE_OBJECT_PATH, CaptureMap, CaptureProgram, FLOW_TABLE_DEFAULT_SIZE, FlowTableSweeper, clockOffsetNs,
@@ -118,6 +118,7 @@ export class CaptureStage implements Component {
   private readonly settings: CaptureSettings;
   private readonly tracedListeners: Array<(traced: TracedInterface[]) => void> = [];
   private intStats: (() => IntMetricsSnapshot) | null = null;
+  private intHopsExpected = false;
 
   /** `producer` is started by the caller (it is shared by the stages of one process). */
   constructor(private readonly producer: RecordProducer, settings: CaptureSettings, private readonly log: Logger) {
@@ -142,6 +143,27 @@ export class CaptureStage implements Component {
     const pods = [...this.attachments.values()].map((a): TracedInterface => ({ name: a.spec.name, ifindex: a.spec.ifindex, role: 'pod', podAddresses: a.spec.addresses ?? [] }));
     const nodes = this.nodeLinks.length === 0 ? [] : [...this.nodeInterfaces].map(([ifindex, name]): TracedInterface => ({ name, ifindex, role: 'node', podAddresses: [] }));
     return [...nodes, ...pods];
+  }
+
+  /**
+   * INT hop reports will come (noteIntHop): a closing flow's last batch then waits for the reports
+   * of its last packets (FlowTracker expectIntHops). Call before start().
+   */
+  expectIntHops(): void {
+    this.intHopsExpected = true;
+  }
+
+  /** An INT hop report goes on the segment batches of the flows of its connection (docs/capture.md). */
+  noteIntHop(event: IntEvent): void {
+    this.tracker?.noteIntHop(event);
+  }
+
+  /**
+   * CLOCK_REALTIME − CLOCK_MONOTONIC as sampled at start() and added to every kernel time of this
+   * stage; null before start. INT events use the same, so their times compare with the packets'.
+   */
+  clockOffset(): bigint | null {
+    return this.started ? this.offsetNs : null;
   }
 
   /** INT telemetry's numbers, shown in this stage's /metrics. */
@@ -223,6 +245,7 @@ export class CaptureStage implements Component {
       interfaces: this.monitored,
       protocolOf: (ifindex, port) => this.protocols.get(ifindex)?.get(port) ?? null,
       nodeInterfaces: this.nodeInterfaces,
+      expectIntHops: this.intHopsExpected,
     });
     const idleSeconds = this.settings.flowIdleTimeoutSeconds ?? DEFAULT_FLOW_IDLE_TIMEOUT_SECONDS;
     // Pace the sweep: a whole pass takes a quarter of the idle timeout (2-30 s). A pass costs

@@ -39,7 +39,9 @@ export interface IntSettings {
  * INT telemetry of the capture agent (`--int`): loads bpf/int.bpf.c through IntProbe, attaches
  * it to the interfaces capture traces (it follows CaptureStage's set live), turns the kernel's
  * events into IntEvent records and publishes them to clovisor.int.v1 as IntReportBatch (key =
- * node). Hops are sent every flushMs; a drop is sent at once. Also serves the topology API.
+ * node). Hops are sent every flushMs; a drop is sent at once. Hops also go to the capture stage's
+ * flows (FlowTracker.noteIntHop), so the spans of those flows carry the hop. Also serves the
+ * topology API.
  * prepare() fails with a ConfigError when the kernel cannot do it: INT was asked for explicitly.
  */
 export class IntStage implements Component {
@@ -67,6 +69,7 @@ export class IntStage implements Component {
   constructor(private readonly producer: RecordProducer, private readonly capture: CaptureStage, private readonly settings: IntSettings, private readonly log: Logger) {
     capture.onTracedInterfaces((traced) => this.follow(traced));
     capture.setIntStats(() => this.stats());
+    capture.expectIntHops();
   }
 
   /** Checks the kernel, loads the programs, reads the watchlist, listens for topology; nothing attached yet. */
@@ -103,7 +106,8 @@ export class IntStage implements Component {
     // after capture's start: its node NICs are attached and listed by then
     this.nodeAddress = this.settings.nodeAddress ?? firstNodeIpv4(this.capture.tracedInterfaces());
     this.queue = new IntEventQueue({ node: this.settings.node, nodeAddress: this.nodeAddress, maxEvents: this.settings.maxQueuedEvents ?? 50_000, maxPerBatch: this.settings.maxPerBatch ?? 500 });
-    this.offsetNs = clockOffsetNs();
+    // capture's own offset (it starts first): hop times then compare exactly with its packets'
+    this.offsetNs = this.capture.clockOffset() ?? clockOffsetNs();
     try {
       probe.start((events) => this.onEvents(events), { onError: (err) => this.log.error('INT ring batch failed', { error: errorMessage(err) }) });
     } catch (err) {
@@ -237,6 +241,8 @@ export class IntStage implements Component {
     const probe = this.probe;
     if (!queue || !probe) return;
     const events = raw.map((r) => toIntEvent(r, this.offsetNs, (v) => probe.dropReasonName(v)));
+    // hops also go on the segment batches of their flows (span attributes clovisor.int.*)
+    for (const e of events) if (e.kind === 'HOP') this.capture.noteIntHop(e);
     queue.add(events);
     if (queue.hasDrop()) {
       this.due = true; // drops must be prompt: not held for the flush interval
