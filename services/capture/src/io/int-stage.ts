@@ -105,6 +105,7 @@ export class IntStage implements Component {
     const probe = this.probe!;
     // after capture's start: its node NICs are attached and listed by then
     this.nodeAddress = this.settings.nodeAddress ?? firstNodeIpv4(this.capture.tracedInterfaces());
+    if (this.nodeAddress === null) this.log.warn('no node IPv4 for the INT records (switch id): give --node-address or NODE_IP, or a --node-interface that is up with an IPv4; the exporter then needs --int-switch-id');
     this.queue = new IntEventQueue({ node: this.settings.node, nodeAddress: this.nodeAddress, maxEvents: this.settings.maxQueuedEvents ?? 50_000, maxPerBatch: this.settings.maxPerBatch ?? 500 });
     // capture's own offset (it starts first): hop times then compare exactly with its packets'
     this.offsetNs = this.capture.clockOffset() ?? clockOffsetNs();
