@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the eBPF objects (bpf/build/capture.bpf.o, bpf/build/tcp-events.bpf.o) and the N-API addon
-# (packages/libbpf/build/Release/clovisor_libbpf.node) without node-gyp or downloads.
+# Builds the eBPF objects (bpf/build/capture.bpf.o, tcp-events.bpf.o, int.bpf.o) and the N-API addon
+# (packages/libbpf/build/Release/clovisor_libbpf.node) without node-gyp or downloads; plus the
+# test fixture bpf/build/testing/dnat.bpf.o.
 # Idempotent: each output is rebuilt only when one of its inputs is newer. FORCE=1 rebuilds.
 set -euo pipefail
 
@@ -27,7 +28,7 @@ need() {
 # build_bpf NAME: bpf/NAME.bpf.c -> bpf/build/NAME.bpf.o
 build_bpf() {
   local BPF_OUT="$BPF_DIR/build/$1.bpf.o"
-  local inputs=("$BPF_DIR"/*.c "$BPF_DIR"/*.h "$PKG_DIR/build.sh")
+  local inputs=("$BPF_DIR"/*.c "$BPF_DIR"/testing/*.c "$BPF_DIR"/*.h "$PKG_DIR/build.sh")
   if stale "$BPF_OUT" "${inputs[@]}"; then
     need "$CLANG" "install clang (apt-get install clang llvm libbpf-dev)"
     mkdir -p "$(dirname "$BPF_OUT")"
@@ -79,4 +80,6 @@ build_addon() {
 
 build_bpf capture
 build_bpf tcp-events
+build_bpf int
+build_bpf testing/dnat # a test fixture (int.test.ts)
 build_addon

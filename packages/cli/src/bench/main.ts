@@ -5,6 +5,7 @@ import { stackUp } from '@clovisor/stack';
 import { benchHttp1, benchHttp2 } from '@clovisor/decoder';
 import { benchFlowTableSweep } from '@clovisor/capture';
 import { benchCaptureOverhead } from './capture-overhead.js';
+import { benchIntOverhead } from './int-overhead.js';
 import { benchIdleFlowMemory } from './idle-flow-memory.js';
 import { benchCaptureRss } from './capture-rss.js';
 import { benchReplaySpeed } from './replay-speed.js';
@@ -35,6 +36,9 @@ results['flow_table_sweep_pass_ms'] = { value: sweep.passMs, unit: 'ms/pass (100
 process.stderr.write(`bench: HTTP through a veth, untraced vs traced (${rounds} rounds of ${seconds} s each) …\n`);
 const stack = await stackUp({ log: (line) => process.stderr.write(`stack: ${line}\n`) });
 Object.assign(results, await benchCaptureOverhead(stack, seconds, rounds));
+
+process.stderr.write(`bench: INT eBPF on two pod veths, pod → pod HTTP and bulk TCP, untraced vs traced (${rounds} rounds of ${seconds} s each) …\n`);
+Object.assign(results, await benchIntOverhead(seconds, rounds));
 
 process.stderr.write('bench: capture agent memory with 100,000 active flows (UDP, one datagram each, through a traced veth) …\n');
 Object.assign(results, await benchCaptureRss(stack));
