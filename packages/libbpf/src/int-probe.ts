@@ -12,6 +12,11 @@
  *   probe.counters();                            // IntCounters + ring reader stats
  *   probe.detach(ifindex); probe.close();
  *
+ * Stale filters of a crashed run: `detachTc(ifindex, hook, INT_TC_FILTER)` (capture's own cleanup,
+ * with the default identity, never touches them). Convert an event for INT reports with
+ * `intEventFrame(ev)` (a zero-MAC Ethernet header when the kernel had no L2 header) and
+ * `dropReasonName(ev.dropReason)`.
+ *
  * Until setWatchlist() is called nothing is tracked (mode off). setWatchlist([]) also tracks
  * nothing; 'all' tracks every TCP/UDP packet. Rate limit defaults: 1 s interval, shift 16 (a new
  * latency bucket every 65.5 µs). Raw times are CLOCK_MONOTONIC: add clockOffsetNs() (sampled

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { CAPTURE_OBJECT_PATH, CaptureProgram, u32Key } from './capture-abi.js';
+import { CAPTURE_OBJECT_PATH, CaptureMap, CaptureProgram, decodeCaptureEvent, encodePortKey, encodeProtocolId, u32Key } from './capture-abi.js';
+import { forEachRecord } from './batch.js';
 import { BpfError } from './errors.js';
 import { openHandleCount, openHandles } from './handles.js';
 import { INT_TC_FILTER, type IntRawEvent } from './int-abi.js';
@@ -353,6 +354,24 @@ describe('INT tc filters next to capture\'s', { skip: root }, () => {
         assert.equal(detachTc(ifindex, hook), true);
         assert.notEqual(queryTc(ifindex, hook, INT_TC_FILTER), null);
       }
+      // both chains see the packets: capture's program hands them on (TC_ACT_UNSPEC) to INT's
+      probe.attach(topo.podB.ifindex);
+      probe.setWatchlist('all');
+      const hops: IntRawEvent[] = [];
+      const captured: number[] = [];
+      probe.start((evs) => hops.push(...evs));
+      capture.attachTc(CaptureProgram.INGRESS, ifindex, 'ingress');
+      const port = randomInt(20_000, 40_000);
+      capture.map(CaptureMap.PORTS).update(encodePortKey(ifindex, port), encodeProtocolId(1));
+      capture.openRingReader(CaptureMap.EVENTS, (batch) => forEachRecord(batch, (rec) => captured.push(decodeCaptureEvent(rec).dport)));
+      const sink = await udpSink(topo.podB.ns, 4, port);
+      try {
+        const sport = await udpSend(topo.podA.ns, 4, topo.podB.ip4, port, Buffer.from('BOTH'), { count: 1 });
+        await waitFor(() => captured.includes(port) && hops.some((e) => e.flow.source.port === sport), 5000, 'a capture event and an INT hop of one datagram');
+      } finally {
+        await sink.stop();
+      }
+      probe.detach(topo.podB.ifindex);
       // … and ours leaves capture's
       capture.attachTc(CaptureProgram.INGRESS, ifindex, 'ingress');
       assert.equal(detachTc(ifindex, 'ingress', INT_TC_FILTER), true);
