@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, errorMessage, type Logger } from '@clovisor/core';
-import { detachTc, ifindexOf } from '@clovisor/libbpf';
+import { INT_TC_FILTER, detachTc, ifindexOf } from '@clovisor/libbpf';
 
 // The interfaces we attached to, on disk, so that the next start after a SIGKILL (no exit path
 // ran) removes our filters from interfaces that still exist but are no longer monitored (a pod
@@ -32,11 +32,14 @@ export class AttachmentRecord {
     for (const iface of previous?.interfaces ?? []) {
       if (currentIfindex(iface.name) !== iface.ifindex) continue; // gone with its pod, or a new interface of that name
       let removed = false;
-      for (const hook of ['ingress', 'egress'] as const) {
-        try {
-          removed = detachTc(iface.ifindex, hook) || removed;
-        } catch (err) {
-          this.log.warn('could not remove a stale filter of a previous run', { interface: iface.name, hook, error: errorMessage(err) });
+      // capture's filter, and INT's (--int attaches to the same interfaces, under its own identity)
+      for (const filter of [undefined, INT_TC_FILTER]) {
+        for (const hook of ['ingress', 'egress'] as const) {
+          try {
+            removed = detachTc(iface.ifindex, hook, filter) || removed;
+          } catch (err) {
+            this.log.warn('could not remove a stale filter of a previous run', { interface: iface.name, hook, error: errorMessage(err) });
+          }
         }
       }
       if (removed) {

@@ -3,7 +3,7 @@
 // stop() leaves none. The topology API lists what is traced at that moment. The producer is
 // never started: no traffic flows here (the --int e2e test in packages/cli sends real traffic).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { ConfigError, RecordProducer, createKafka, createLogger } from '@clovisor/core';
 import { ifindexOf } from '@clovisor/libbpf';
 import type { DesiredInterface } from '../core/interface-plan.js';
+import { AttachmentRecord } from './attachment-record.js';
 import { CaptureStage } from './capture-stage.js';
 import { IntStage } from './int-stage.js';
 
@@ -109,4 +110,49 @@ test('a kernel without BTF: --int fails at prepare() with a ConfigError that say
   const int = new IntStage(producer, capture, { node: 'n1', nodeAddress: null, watchlistPath: null, reportIntervalMs: 1000, latencyBucketShift: 16, topologyPort: 0, btfPath: missing }, log);
   await assert.rejects(int.prepare(), (err: unknown) => err instanceof ConfigError && /^--int: cannot read kernel BTF .*CONFIG_DEBUG_INFO_BTF.*; run without --int on this kernel$/.test(err.message));
   await int.stop();
+});
+
+// A run killed with SIGKILL (no exit path ran) leaves its INT filters; the next start's
+// AttachmentRecord.claim() removes them with capture's, from the interfaces it had recorded.
+test('stale INT filters of a SIGKILLed agent are removed at the next start', { skip: !isRoot && 'needs root (eBPF)' }, async (t) => {
+  const dev = `clvis${randomBytes(3).toString('hex')}k`;
+  const dir = mkdtempSync(join(tmpdir(), 'clv-int-stale-'));
+  await run('ip', ['link', 'add', dev, 'type', 'veth', 'peer', 'name', `${dev}p`]);
+  t.after(async () => {
+    await run('ip', ['link', 'del', dev]).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const stateFile = join(dir, 'capture.json');
+  const here = (name: string) => new URL(name, import.meta.url).href;
+  const script = `
+    import { RecordProducer, createKafka, createLogger } from '@clovisor/core';
+    import { ifindexOf } from '@clovisor/libbpf';
+    const { CaptureStage } = await import(${JSON.stringify(here('./capture-stage.js'))});
+    const { IntStage } = await import(${JSON.stringify(here('./int-stage.js'))});
+    const log = createLogger('doomed', () => undefined);
+    const producer = new RecordProducer(createKafka(['127.0.0.1:9092'], 'doomed', log), log);
+    const capture = new CaptureStage(producer, { node: 'n1', interfaces: [], ports: [], snaplen: 512, stateFile: ${JSON.stringify(stateFile)} }, log);
+    const int = new IntStage(producer, capture, { node: 'n1', nodeAddress: null, watchlistPath: null, reportIntervalMs: 1000, latencyBucketShift: 16, topologyPort: 0 }, log);
+    await capture.prepare(); await int.prepare(); await capture.start(); await int.start();
+    capture.applyInterfaces([{ name: ${JSON.stringify(dev)}, ifindex: ifindexOf(${JSON.stringify(dev)}), pod: null, ports: [{ port: 8080, protocol: 'http' }], egress: [] }]);
+    console.log('ready');
+    setInterval(() => undefined, 1000);
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('.', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
+    child.once('exit', (code) => reject(new Error(`the agent exited (${code}) before attaching: ${stderr}`)));
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+  const filters = async () => (await run('tc', ['filter', 'show', 'dev', dev, 'ingress'])).stdout + (await run('tc', ['filter', 'show', 'dev', dev, 'egress'])).stdout;
+  assert.match(await filters(), /int_ingress/, 'the killed agent left its INT filter');
+  assert.match(await filters(), /capture_ingress/, 'and its capture filter');
+
+  const cleaned = new AttachmentRecord(stateFile, createLogger('int-stage-test', () => undefined)).claim();
+  assert.equal(cleaned, 1);
+  assert.doesNotMatch(await filters(), /int_(ingress|egress)|capture_(ingress|egress)/);
 });
