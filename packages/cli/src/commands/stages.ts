@@ -56,15 +56,16 @@ function writtenTopics(stages: StageName[], int: boolean): Array<{ topic: string
   return out;
 }
 
-/** Runs the given stages in this process until SIGINT/SIGTERM, then stops them upstream first. */
-export async function stagesCommand(command: string, stages: StageName[], args: string[]): Promise<number> {
-  const flags = parseFlags<RunFlags & CorrelatorFlags & SelfTraceFlags & IntFlags & { _: string[] }>(command, args, FLAG_OPTIONS);
-  if (flags === 'help') return 0;
+/**
+ * Every setting of a stage command from its parsed flags and the environment, refusing what does
+ * not fit these stages (pure; deploy-manifests.test.ts runs the Kubernetes manifests through it).
+ */
+export function resolveStageSettings(command: string, stages: StageName[], flags: RunFlags & CorrelatorFlags & IntFlags & { _: string[] }, env: NodeJS.ProcessEnv) {
   if (flags._.length > 0) throw new UsageError(command, `unexpected argument "${flags._[0]}"`);
-  const config = resolveRunConfig(flags, process.env);
-  const correlatorOptions = resolveCorrelatorFlags(flags, process.env);
+  const config = resolveRunConfig(flags, env);
+  const correlatorOptions = resolveCorrelatorFlags(flags, env);
   // INT reports are the exporter's: other stages refuse the flags (and ignore the environment)
-  const intExport = stages.includes('export') ? resolveIntFlags(flags, process.env) : null;
+  const intExport = stages.includes('export') ? resolveIntFlags(flags, env) : null;
   const intFlag = Object.keys(INT_FLAG_OPTIONS).find((f) => f in flags && !stages.includes('export'));
   if (intFlag) throw new UsageError(command, `--${intFlag} is for clovisor export and clovisor run`);
   if (stages.includes('capture')) {
@@ -73,6 +74,14 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
   } else if (config.int) {
     throw new UsageError(command, '--int is a capture setting: use it with `clovisor capture` or `clovisor run`');
   }
+  return { config, correlatorOptions, intExport };
+}
+
+/** Runs the given stages in this process until SIGINT/SIGTERM, then stops them upstream first. */
+export async function stagesCommand(command: string, stages: StageName[], args: string[]): Promise<number> {
+  const flags = parseFlags<RunFlags & CorrelatorFlags & SelfTraceFlags & IntFlags & { _: string[] }>(command, args, FLAG_OPTIONS);
+  if (flags === 'help') return 0;
+  const { config, correlatorOptions, intExport } = resolveStageSettings(command, stages, flags, process.env);
   const log = createLogger(`clovisor-${command}`);
   const selfTraceConfig = resolveSelfTrace(command, flags, process.env);
   // before any Kafka client exists: the instrumentation wraps the clients created after it
