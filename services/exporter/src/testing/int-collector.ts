@@ -1,11 +1,11 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import { decodeV05, decodeV2, readBits, type DecodedV05, type DecodedV2 } from './int-report-decode.js';
+import { decodeReport, type DecodedReport } from '../collector/report-decode.js';
 
 // A real INT collector for tests: a UDP socket on 127.0.0.1 that keeps every datagram and
 // decodes it by its version nibble (0 → v0.5, 2 → v2.0) with the decoders written from the spec.
 
-export type DecodedReport = { version: 0; report: DecodedV05; bytes: Buffer } | { version: 2; report: DecodedV2; bytes: Buffer };
+export type { DecodedReport };
 
 export class IntCollector {
   readonly received: DecodedReport[] = [];
@@ -51,10 +51,7 @@ export class IntCollector {
 
   private onMessage(bytes: Buffer): void {
     try {
-      const version = Number(readBits(bytes, 0, 4));
-      if (version === 0) this.received.push({ version: 0, report: decodeV05(bytes), bytes });
-      else if (version === 2) this.received.push({ version: 2, report: decodeV2(bytes), bytes });
-      else throw new Error(`version ${version}`);
+      this.received.push(decodeReport(bytes));
     } catch (err) {
       this.undecodable.push({ bytes, error: (err as Error).message });
     }

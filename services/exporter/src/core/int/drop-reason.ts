@@ -104,3 +104,8 @@ export function renderDropReasonTable(): string {
   lines.push(`| 0 | ${CODE_NAMES[0]} | NOT_SPECIFIED and every other name | the kernel said nothing more precise, or no code fits |`);
   return lines.join('\n');
 }
+
+/** What an INT drop reason code means ("routing miss"), or null for a code not in the table. */
+export function intDropReasonMeaning(code: number): string | null {
+  return CODE_NAMES[code as IntDropReasonCode] ?? null;
+}

@@ -1,4 +1,4 @@
-export { IntDropReason, DROP_REASON_TABLE, intDropReason, refineIpHeaderDrop, renderDropReasonTable, type IntDropReasonCode } from './drop-reason.js';
+export { IntDropReason, DROP_REASON_TABLE, intDropReason, intDropReasonMeaning, refineIpHeaderDrop, renderDropReasonTable, type IntDropReasonCode } from './drop-reason.js';
 export { encodeReportV05 } from './report-v05.js';
 export { encodeReportV2 } from './report-v2.js';
 export { SequenceNumbers, MAX_HW_ID } from './sequence.js';

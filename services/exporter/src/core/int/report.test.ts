@@ -1,8 +1,8 @@
 // The v0.5 and v2.0 encoders, checked field by field with the decoders written from the spec
-// (testing/int-report-decode.ts), on real frames from recorded pcaps.
+// (collector/report-decode.ts), on real frames from recorded pcaps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeV05, decodeV2 } from '../../testing/int-report-decode.js';
+import { decodeV05, decodeV2 } from '../../collector/report-decode.js';
 import { eventOf, fixtureFrames } from '../../testing/fixture-frames.js';
 import { encodeReportV05 } from './report-v05.js';
 import { encodeReportV2 } from './report-v2.js';

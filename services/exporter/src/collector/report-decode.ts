@@ -1,6 +1,7 @@
-// Decoders of Telemetry Reports written from the specifications' bit diagrams, for tests: every
-// field is read by its bit offset and width from the diagram (bit 0 = the MSB of the first
-// byte), without the encoder's code or constants, so that an encoder error cannot cancel out.
+// Decoders of Telemetry Reports written from the specifications' bit diagrams: every field is
+// read by its bit offset and width from the diagram (bit 0 = the MSB of the first byte), without
+// the encoder's code or constants, so the tests that check the encoders with them cannot have an
+// encoder error cancel out. Also what `clovisor demo` decodes the reports it receives with.
 //   v0.5: ARCHITECTURE.md "INT telemetry report" (int-host-reporter's format).
 //   v2.0: P4.org Telemetry Report Format Specification v2.0, §3.2, §3.3, §3.3.1.
 
@@ -134,4 +135,14 @@ export function decodeV2(buf: Buffer): DecodedV2 {
     inner: buf.subarray(at / 8, 12 + 4 * reportLength),
     declaredBytes,
   };
+}
+
+export type DecodedReport = { version: 0; report: DecodedV05; bytes: Buffer } | { version: 2; report: DecodedV2; bytes: Buffer };
+
+/** One datagram, by its version nibble (0 → v0.5, 2 → v2.0); throws on anything else. */
+export function decodeReport(bytes: Buffer): DecodedReport {
+  const version = Number(readBits(bytes, 0, 4));
+  if (version === 0) return { version: 0, report: decodeV05(bytes), bytes };
+  if (version === 2) return { version: 2, report: decodeV2(bytes), bytes };
+  throw new Error(`report version ${version}: expected 0 (v0.5) or 2 (v2.0)`);
 }
