@@ -16,5 +16,5 @@ export { FlowTableSweeper, type FlowTableSweeperOptions, type FlowTableStats } f
 export { TraceLink, kernelHasTracepoint } from './trace.js';
 export * from './tcp-events-abi.js';
 export * from './int-abi.js';
-export { IntProbe, INT_DEFAULT_RATE_LIMIT, type IntProbeOptions, type IntRateLimit, type IntProbeCounters } from './int-probe.js';
+export { IntProbe, intKernelProblem, INT_DEFAULT_RATE_LIMIT, type IntProbeOptions, type IntRateLimit, type IntProbeCounters } from './int-probe.js';
 export { Btf, kernelBtf, dropReasonNames, VMLINUX_BTF_PATH } from './btf.js';

@@ -77,6 +77,17 @@ function probeKernel(btfPath: string | undefined): Btf {
   return btf;
 }
 
+/** Why this kernel cannot run INT (what IntProbe.open() would refuse with), or null when it can. */
+export function intKernelProblem(btfPath?: string): string | null {
+  try {
+    dropReasonNames(probeKernel(btfPath));
+    return null;
+  } catch (err) {
+    if (err instanceof BpfError) return err.message;
+    throw err;
+  }
+}
+
 export class IntProbe {
   private readonly obj: BpfObject;
   private readonly reasons: Map<number, string>;

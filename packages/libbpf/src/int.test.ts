@@ -13,7 +13,7 @@ import { forEachRecord } from './batch.js';
 import { BpfError } from './errors.js';
 import { openHandleCount, openHandles } from './handles.js';
 import { INT_TC_FILTER, type IntRawEvent } from './int-abi.js';
-import { IntProbe } from './int-probe.js';
+import { IntProbe, intKernelProblem } from './int-probe.js';
 import { BpfObject } from './object.js';
 import { TC_HANDLE, TC_PRIORITY, detachTc, queryTc } from './tc.js';
 import { blob, strOff, type } from './testing/btf-blob.js';
@@ -403,12 +403,16 @@ test('IntProbe.open() names what the kernel lacks (ENOTSUP), before loading anyt
       writeFileSync(path, blob(types, s));
       return path;
     };
-    const refused = (btfPath: string, what: RegExp) =>
+    const refused = (btfPath: string, what: RegExp) => {
       assert.throws(() => IntProbe.open({ btfPath }), (e: unknown) => e instanceof BpfError && e.code === 'ENOTSUP' && what.test(e.message));
+      // the check alone (clovisor demo asks it before turning INT on) gives the same reason
+      assert.match(intKernelProblem(btfPath) ?? '', what);
+    };
     refused(join(dir, 'missing'), /CONFIG_DEBUG_INFO_BTF/);
     refused(kernel('no-tracepoint', [reasons, kfunc]), /tracepoint kfree_skb/);
     refused(kernel('no-kfunc', [reasons, tracepoint]), /bpf_cast_to_kern_ctx/);
     refused(kernel('no-reasons', [tracepoint, kfunc]), /skb_drop_reason/);
+    assert.equal(intKernelProblem(kernel('complete', [reasons, tracepoint, kfunc])), null);
     assert.equal(openHandleCount(), 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });

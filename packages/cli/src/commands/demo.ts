@@ -5,6 +5,8 @@ import { Lab } from '../lab/pods.js';
 import { startClovisor } from '../lab/pipeline-process.js';
 import { waitForTrace, tag, serviceOf } from '../lab/jaeger-query.js';
 import { parseFlags, UsageError } from '../flags.js';
+import { intKernelProblem } from '@clovisor/libbpf';
+import { DemoIntCollector, provokeDrop } from './demo-int.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('../lab/http-server.js', import.meta.url));
 const PORT = 8080;
@@ -19,8 +21,8 @@ const say = (line: string) => process.stdout.write(line + '\n');
 
 /**
  * The whole pipeline on this machine: the local stack, two demo pods (network namespaces behind
- * veths) with a real HTTP server and curl, `clovisor run` on their host-side veths, and the spans
- * read back from Jaeger.
+ * veths) with a real HTTP server and curl, `clovisor run --int` on their host-side veths, the
+ * spans read back from Jaeger, and the INT reports received by a collector in this process.
  */
 export async function demoCommand(args: string[]): Promise<number> {
   const flags = parseFlags<DemoFlags>('demo', args, { requests: { type: 'string' }, keep: { type: 'boolean' } });
@@ -34,6 +36,9 @@ export async function demoCommand(args: string[]): Promise<number> {
 
   const lab = new Lab();
   let pipeline: Awaited<ReturnType<typeof startClovisor>> | undefined;
+  // INT needs kernel BTF and Linux 6.2+: without them the demo still shows the spans
+  const intProblem = intKernelProblem();
+  let intCollector: DemoIntCollector | null = null;
   try {
     say('2/4 demo pods …');
     const front = await lab.addPod('frontend');
@@ -42,9 +47,14 @@ export async function demoCommand(args: string[]): Promise<number> {
     await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()));
     say(`    frontend ${front.address} (host veth ${front.hostInterface}) → backend ${back.address}:${PORT} (host veth ${back.hostInterface})`);
 
+    if (intProblem === null) intCollector = await DemoIntCollector.start(front, back);
     say('3/4 clovisor run (capture → decode → correlate → export) …');
     const args = ['run', '--interface', `${front.hostInterface}=frontend`, '--interface', `${back.hostInterface}=backend`, '--port', `${PORT}=http`];
+    // INT: hop and drop reports to the collector in this process; the switch id is this host's
+    // address on the frontend veth; no topology API (nobody asks it here)
+    if (intCollector) args.push('--int', '--int-collector', intCollector.address, '--node-address', front.gateway, '--topology-port', '0');
     say(`    clovisor ${args.join(' ')}`);
+    if (intProblem) say(`    (INT telemetry off: ${intProblem})`);
     pipeline = await startClovisor(args, { ...process.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_OTLP_ENDPOINT: stack.otlpHttp });
 
     say(`4/4 ${requests} requests from frontend to backend, each with a W3C traceparent …`);
@@ -55,18 +65,34 @@ export async function demoCommand(args: string[]): Promise<number> {
       const path = ['/slow?ms=150', '/chunked', '/missing', '/api/items'][i % 4]!;
       await front.exec('curl', ['-sS', '-o', '/dev/null', '--max-time', '10', '-H', `traceparent: 00-${traceId}-${randomBytes(8).toString('hex')}-01`, `http://${back.address}:${PORT}${path}`]);
     }
+    let dropRule: string | null = null;
+    if (intCollector) {
+      say('    and one request the host drops on purpose, to see an INT drop report:');
+      dropRule = await provokeDrop(front, back, PORT);
+      say(`    ${dropRule} (removed again)`);
+    }
     say('');
-    say('trace id                          service   kind    span                 status  duration');
+    say('trace id                          service   kind    span                 status  duration   hop latency (INT)');
     let found = 0;
     for (const traceId of traces) {
       const trace = await waitForTrace(stack.jaegerQuery, traceId, 2, 30_000);
       for (const span of trace?.spans ?? []) {
         found += 1;
-        say(`${traceId}  ${serviceOf(trace!, span).padEnd(9)} ${String(tag(span, 'span.kind')).padEnd(7)} ${span.operationName.padEnd(20)} ${String(tag(span, 'http.response.status_code')).padEnd(7)} ${(span.duration / 1000).toFixed(1)} ms`);
+        const hop = tag(span, 'clovisor.int.hop_latency_ns');
+        const duration = `${(span.duration / 1000).toFixed(1)} ms`;
+        say(`${traceId}  ${serviceOf(trace!, span).padEnd(9)} ${String(tag(span, 'span.kind')).padEnd(7)} ${span.operationName.padEnd(20)} ${String(tag(span, 'http.response.status_code')).padEnd(7)} ${duration.padEnd(10)} ${hop === undefined ? '-' : `${(Number(hop) / 1000).toFixed(1)} µs`}`);
       }
     }
     say('');
     say(`${found} spans for ${requests} requests (expected ${2 * requests}: a CLIENT and a SERVER span each).`);
+    let intComplete = true;
+    if (intCollector) {
+      intComplete = await intCollector.waitForReports(15_000);
+      say('');
+      for (const line of intCollector.summary()) say(line);
+      if (!intComplete) say('  missing: a frontend → backend flow report with its hop latency, or the drop report of the provoked drop');
+    }
+    say('');
     say(`Look at them in Jaeger: ${stack.jaegerQuery}/api/traces/${traces[0]}`);
     say(`  (the Jaeger built by \`clovisor stack up\` has the query API but no UI assets; docker-compose.yml runs Jaeger with its UI)`);
     say(`Topics: clovisor.segments.v1 → clovisor.transactions.v1 → clovisor.spans.v1 on ${stack.brokers}.`);
@@ -74,12 +100,13 @@ export async function demoCommand(args: string[]): Promise<number> {
       say('Pipeline and pods keep running; press Ctrl-C to stop.');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
-    return found >= 2 * requests ? 0 : 1;
+    return found >= 2 * requests && intComplete ? 0 : 1;
   } finally {
     if (pipeline) {
       const code = await pipeline.stop();
       if (code !== 0) process.stderr.write(`demo: clovisor run exited with ${code}:\n${pipeline.log().slice(-2000)}\n`);
     }
+    await intCollector?.close();
     await lab.destroy();
     say('Demo pods removed; the stack keeps running (`npx clovisor stack down` stops it).');
   }
