@@ -128,7 +128,7 @@ Commands:
   correlate  clovisor.transactions.v1 -> trace context, spans -> clovisor.spans.v1
   export     clovisor.spans.v1 -> OTLP (Jaeger); commits offsets only once the backend accepted
   stack      up|status|down|registry: the local stack of real servers (Kafka, Redis, Jaeger)
-  demo       the whole pipeline on two demo pods, with the spans it finds in Jaeger
+  demo       the whole pipeline on two demo pods: spans from Jaeger, INT hops and drops
   pcap       decode|import <file>, export -o <file>: a .pcap/.pcapng file offline, into or out of clovisor.segments.v1
   replay     re-decode a range of clovisor.segments.v1 into .replay-<id> topics or to OTLP
   topics     create|describe: Clovisor's topics with per-topic partitions, retention, compression
@@ -242,9 +242,14 @@ CLOVISOR_NODE_NAME, CLOVISOR_BROKERS, CLOVISOR_PARTITIONS, CLOVISOR_SCHEMA_REGIS
   demo: `Usage: clovisor demo [--requests <n>] [--keep]
 
 Brings up the local stack, creates two demo pods (network namespaces behind veth pairs) with a
-real HTTP server and curl, runs \`clovisor run\` on their host-side veths, sends <n> requests
-(default 5) with W3C traceparent headers and prints the spans it finds in Jaeger. --keep leaves
-the pipeline and pods running until Ctrl-C. Needs root.`,
+real HTTP server and curl, runs \`clovisor run --int\` on their host-side veths, sends <n> requests
+(default 5) with W3C traceparent headers and prints the spans it finds in Jaeger, with the hop
+latency INT measured across the host. INT reports go to a UDP collector in the demo process;
+one more request is dropped on purpose (a policy rule for that request only), and the demo
+prints the flow reports per veth pair (hop latency min/median/max) and the drop reports with
+their INT drop reason. Without kernel BTF / Linux 6.2+, INT is left off and said so. --keep
+leaves the pipeline and pods running until Ctrl-C. Exit 1 when spans or INT reports are
+missing. Needs root.`,
 
   stack: `Usage: clovisor stack up [--json] | status [--json] | down | registry [--port <n>]
 
