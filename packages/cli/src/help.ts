@@ -132,6 +132,7 @@ Commands:
   pcap       decode|import <file>, export -o <file>: a .pcap/.pcapng file offline, into or out of clovisor.segments.v1
   replay     re-decode a range of clovisor.segments.v1 into .replay-<id> topics or to OTLP
   topics     create|describe: Clovisor's topics with per-topic partitions, retention, compression
+  int        listen: an INT collector that prints every telemetry report it receives
 
 Quick start:  npm run demo        Tests:  npm test
 Docs: README.md, docs/`,
@@ -238,6 +239,19 @@ export  writes the SegmentBatch records of --topic (default clovisor.segments.v1
 --port, --node, --brokers, --partitions, --schema-registry: as for \`clovisor run\` (CLOVISOR_PORTS,
 CLOVISOR_NODE_NAME, CLOVISOR_BROKERS, CLOVISOR_PARTITIONS, CLOVISOR_SCHEMA_REGISTRY). Exit codes:
 0 done, 2 bad flags, unreadable file or missing topic, 1 not a capture file or Kafka unreachable.`,
+
+  int: `Usage: clovisor int listen [--listen <address>:<port>] [--json]
+
+An INT collector for debugging, like tcpdump for INT: receives telemetry reports on UDP (what
+\`clovisor export|run --int-collector\` sends, or int-host-reporter, or a switch) and prints each
+one on a line: format (v0.5 or v2.0), flow or drop, sequence number, switch id, hw id, ingress
+and egress port, hop latency, drop reason with its meaning, the inner packet's 5-tuple, sender.
+--listen   where to receive (default 0.0.0.0:32766; [::]:<port> for IPv6; port 0 = any free
+           port, printed at start on stderr)
+--json     one JSON object per line instead: every decoded field (64-bit timestamps as strings),
+           hopLatencyNs, dropReasonMeaning, flow, the packet as hex, from
+Datagrams that are not reports are named on stderr. Ctrl-C stops and prints the counts. Exit
+codes: 0 stopped, 2 bad flags or the port cannot be bound.`,
 
   demo: `Usage: clovisor demo [--requests <n>] [--keep]
 

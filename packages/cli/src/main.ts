@@ -21,6 +21,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'pcap') return (await import('./commands/pcap.js')).pcapCommand(rest);
   if (command === 'replay') return (await import('./commands/replay.js')).replayCommand(rest);
   if (command === 'topics') return (await import('./commands/topics.js')).topicsCommand(rest);
+  if (command === 'int') return (await import('./commands/int-listen.js')).intCommand(rest);
   const stages = STAGE_COMMANDS[command];
   if (!stages) {
     process.stderr.write(`clovisor: unknown command "${command}"; run clovisor --help\n`);

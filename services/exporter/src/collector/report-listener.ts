@@ -11,9 +11,10 @@ export interface ReportListenerOptions {
   host?: string;
   /** default 0: a free port */
   port?: number;
-  onReport(report: DecodedReport): void;
+  /** `from`: the sender's address:port */
+  onReport(report: DecodedReport, from: string): void;
   /** a datagram that is not a report, with the reason */
-  onUndecodable?(bytes: Buffer, error: string): void;
+  onUndecodable?(bytes: Buffer, error: string, from: string): void;
 }
 
 export interface ReportListenerStats {
@@ -25,7 +26,7 @@ export class ReportListener {
   private readonly counts: ReportListenerStats = { received: 0, undecodable: 0 };
 
   private constructor(private readonly socket: Socket, private readonly options: ReportListenerOptions) {
-    socket.on('message', (bytes) => this.onMessage(bytes));
+    socket.on('message', (bytes, rinfo) => this.onMessage(bytes, rinfo.family === 'IPv6' ? `[${rinfo.address}]:${rinfo.port}` : `${rinfo.address}:${rinfo.port}`));
   }
 
   static async start(options: ReportListenerOptions): Promise<ReportListener> {
@@ -57,16 +58,16 @@ export class ReportListener {
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }
 
-  private onMessage(bytes: Buffer): void {
+  private onMessage(bytes: Buffer, from: string): void {
     let report: DecodedReport;
     try {
       report = decodeReport(bytes);
     } catch (err) {
       this.counts.undecodable += 1;
-      this.options.onUndecodable?.(bytes, (err as Error).message);
+      this.options.onUndecodable?.(bytes, (err as Error).message, from);
       return;
     }
     this.counts.received += 1;
-    this.options.onReport(report);
+    this.options.onReport(report, from);
   }
 }
