@@ -262,8 +262,9 @@ latency INT measured across the host. INT reports go to a UDP collector in the d
 one more request is dropped on purpose (a policy rule for that request only), and the demo
 prints the flow reports per veth pair (hop latency min/median/max) and the drop reports with
 their INT drop reason. Without kernel BTF / Linux 6.2+, INT is left off and said so. --keep
-leaves the pipeline and pods running until Ctrl-C. Exit 1 when spans or INT reports are
-missing. Needs root.`,
+leaves the pipeline and pods running until Ctrl-C. Everything the demo creates (pods, the
+rule, the pipeline) is removed at the end, on an error and on Ctrl-C/SIGTERM (exit 130). Exit 1
+when spans or INT reports are missing. Needs root.`,
 
   stack: `Usage: clovisor stack up [--json] | status [--json] | down | registry [--port <n>]
 

@@ -121,17 +121,32 @@ function ifindex(name: string): number {
 }
 
 /**
- * One request the host cannot route: a policy rule scoped to this frontend → backend traffic
- * entering on the frontend's veth makes the kernel drop it (IP_INNOROUTES → INT reason 29,
- * routing miss). The rule exists only while the request runs and is removed by its exact match.
+ * A policy rule that makes the host drop frontend → backend packets entering on the frontend's
+ * veth: the kernel drops them as IP_INNOROUTES, INT reason 29 (routing miss). Scoped to the two
+ * pods and that veth, at a random preference; removed by its exact match, once.
  */
-export async function provokeDrop(front: Pod, back: Pod, port: number): Promise<string> {
-  const rule = ['pref', String(randomInt(20_000, 30_000)), 'from', front.address, 'to', back.address, 'iif', front.hostInterface, 'unreachable'];
-  await run('ip', ['rule', 'add', ...rule]);
-  try {
-    await front.exec('curl', ['-sS', '-o', '/dev/null', '--max-time', '3', `http://${back.address}:${port}/dropped`]).catch(() => undefined);
-  } finally {
-    await run('ip', ['rule', 'del', ...rule]);
+export class DropRule {
+  private removed: Promise<void> | undefined;
+
+  private constructor(readonly spec: string[]) {}
+
+  static async add(front: Pod, back: Pod): Promise<DropRule> {
+    const spec = ['pref', String(randomInt(20_000, 30_000)), 'from', front.address, 'to', back.address, 'iif', front.hostInterface, 'unreachable'];
+    await run('ip', ['rule', 'add', ...spec]);
+    return new DropRule(spec);
   }
-  return `ip rule add ${rule.join(' ')}`;
+
+  get command(): string {
+    return `ip rule add ${this.spec.join(' ')}`;
+  }
+
+  remove(): Promise<void> {
+    this.removed ??= run('ip', ['rule', 'del', ...this.spec]).then(() => undefined);
+    return this.removed;
+  }
+}
+
+/** The request the rule drops (curl fails at once: no route to host). */
+export async function droppedRequest(front: Pod, back: Pod, port: number): Promise<void> {
+  await front.exec('curl', ['-sS', '-o', '/dev/null', '--max-time', '3', `http://${back.address}:${port}/dropped`]).catch(() => undefined);
 }

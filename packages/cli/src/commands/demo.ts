@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { stackUp } from '@clovisor/stack';
 import { Lab } from '../lab/pods.js';
-import { startClovisor } from '../lab/pipeline-process.js';
+import { startClovisor, type PipelineProcess } from '../lab/pipeline-process.js';
 import { waitForTrace, tag, serviceOf } from '../lab/jaeger-query.js';
 import { parseFlags, UsageError } from '../flags.js';
 import { intKernelProblem } from '@clovisor/libbpf';
-import { DemoIntCollector, provokeDrop } from './demo-int.js';
+import { DemoIntCollector, DropRule, droppedRequest } from './demo-int.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('../lab/http-server.js', import.meta.url));
 const PORT = 8080;
@@ -35,19 +35,53 @@ export async function demoCommand(args: string[]): Promise<number> {
   say(`    brokers ${stack.brokers}, OTLP ${stack.otlpHttp}, Jaeger query ${stack.jaegerQuery}`);
 
   const lab = new Lab();
-  let pipeline: Awaited<ReturnType<typeof startClovisor>> | undefined;
+  let pipeline: PipelineProcess | undefined;
   // INT needs kernel BTF and Linux 6.2+: without them the demo still shows the spans
   const intProblem = intKernelProblem();
   let intCollector: DemoIntCollector | null = null;
+  let dropRule: DropRule | null = null;
+  let interrupted: NodeJS.Signals | null = null;
+  let cleanedUp: Promise<void> | undefined;
+  // what is being created right now: a signal's cleanup waits for it, so nothing is created
+  // after the cleanup and left behind; after a signal nothing new is started
+  const creating = new Set<Promise<unknown>>();
+  const create = <T>(step: () => Promise<T>): Promise<T> => {
+    if (interrupted) return Promise.reject(new Error(`demo: interrupted by ${interrupted}`));
+    const pending = step();
+    creating.add(pending);
+    void pending.catch(() => undefined).finally(() => creating.delete(pending));
+    return pending;
+  };
+  // once, whichever comes first: the end, an error, or Ctrl-C / SIGTERM
+  const cleanup = () => (cleanedUp ??= (async () => {
+    await Promise.allSettled([...creating]);
+    await dropRule?.remove().catch((err: unknown) => process.stderr.write(`demo: removing the rule "${dropRule!.command}" failed: ${String(err)}\n`));
+    if (pipeline) {
+      if (interrupted) await letItStopItself(pipeline);
+      const code = await pipeline.stop();
+      if (code !== 0 && !interrupted) process.stderr.write(`demo: clovisor run exited with ${code}:\n${pipeline.log().slice(-2000)}\n`);
+    }
+    await intCollector?.close();
+    await lab.destroy();
+    say('Demo pods removed; the stack keeps running (`npx clovisor stack down` stops it).');
+  })());
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = signal;
+    process.stderr.write(`demo: ${signal}: removing what the demo created …\n`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     say('2/4 demo pods …');
-    const front = await lab.addPod('frontend');
-    const back = await lab.addPod('backend');
+    const front = await create(() => lab.addPod('frontend'));
+    const back = await create(() => lab.addPod('backend'));
     const server = back.spawn(process.execPath, [SERVER_SCRIPT, String(PORT)]);
     await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()));
     say(`    frontend ${front.address} (host veth ${front.hostInterface}) → backend ${back.address}:${PORT} (host veth ${back.hostInterface})`);
 
-    if (intProblem === null) intCollector = await DemoIntCollector.start(front, back);
+    if (intProblem === null) intCollector = await create(() => DemoIntCollector.start(front, back));
     say('3/4 clovisor run (capture → decode → correlate → export) …');
     const args = ['run', '--interface', `${front.hostInterface}=frontend`, '--interface', `${back.hostInterface}=backend`, '--port', `${PORT}=http`];
     // INT: hop and drop reports to the collector in this process; the switch id is this host's
@@ -55,7 +89,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     if (intCollector) args.push('--int', '--int-collector', intCollector.address, '--node-address', front.gateway, '--topology-port', '0');
     say(`    clovisor ${args.join(' ')}`);
     if (intProblem) say(`    (INT telemetry off: ${intProblem})`);
-    pipeline = await startClovisor(args, { ...process.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_OTLP_ENDPOINT: stack.otlpHttp });
+    pipeline = await create(() => startClovisor(args, { ...process.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_OTLP_ENDPOINT: stack.otlpHttp }));
 
     say(`4/4 ${requests} requests from frontend to backend, each with a W3C traceparent …`);
     const traces: string[] = [];
@@ -65,11 +99,15 @@ export async function demoCommand(args: string[]): Promise<number> {
       const path = ['/slow?ms=150', '/chunked', '/missing', '/api/items'][i % 4]!;
       await front.exec('curl', ['-sS', '-o', '/dev/null', '--max-time', '10', '-H', `traceparent: 00-${traceId}-${randomBytes(8).toString('hex')}-01`, `http://${back.address}:${PORT}${path}`]);
     }
-    let dropRule: string | null = null;
     if (intCollector) {
       say('    and one request the host drops on purpose, to see an INT drop report:');
-      dropRule = await provokeDrop(front, back, PORT);
-      say(`    ${dropRule} (removed again)`);
+      dropRule = await create(() => DropRule.add(front, back));
+      try {
+        await droppedRequest(front, back, PORT);
+      } finally {
+        await dropRule.remove();
+      }
+      say(`    ${dropRule.command} (removed again)`);
     }
     say('');
     say('trace id                          service   kind    span                 status  duration   hop latency (INT)');
@@ -98,16 +136,29 @@ export async function demoCommand(args: string[]): Promise<number> {
     say(`Topics: clovisor.segments.v1 → clovisor.transactions.v1 → clovisor.spans.v1 on ${stack.brokers}.`);
     if (flags.keep) {
       say('Pipeline and pods keep running; press Ctrl-C to stop.');
+      process.off('SIGINT', onSignal);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      // the pipeline got the terminal's Ctrl-C too
+      interrupted = 'SIGINT';
     }
     return found >= 2 * requests && intComplete ? 0 : 1;
   } finally {
-    if (pipeline) {
-      const code = await pipeline.stop();
-      if (code !== 0) process.stderr.write(`demo: clovisor run exited with ${code}:\n${pipeline.log().slice(-2000)}\n`);
-    }
-    await intCollector?.close();
-    await lab.destroy();
-    say('Demo pods removed; the stack keeps running (`npx clovisor stack down` stops it).');
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * A Ctrl-C in the terminal reaches `clovisor run` too, and it is then already stopping (flush,
+ * detach); a second SIGINT from stop() would make it exit without detaching. So give it the
+ * time to finish on its own when it says it is stopping.
+ */
+async function letItStopItself(pipeline: PipelineProcess): Promise<void> {
+  const { child } = pipeline;
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  const deadline = Date.now() + 15_000;
+  await new Promise((r) => setTimeout(r, 300));
+  if (!/: stopping \(flush, commit, detach\)/.test(pipeline.log())) return;
+  while (!exited() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }

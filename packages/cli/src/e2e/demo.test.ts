@@ -1,7 +1,9 @@
 // `clovisor demo`, the README's first command, as a user runs it (root, the real stack): exit 0,
 // the span table with the hop latency INT measured, the INT summary (flow reports per veth pair
 // with min/median/max hop latency, the provoked drop with INT reason 29), and nothing left
-// behind: no pod interface, namespace or policy rule. Own topics (CLOVISOR_TOPIC_SUFFIX).
+// behind: no pod interface, namespace or policy rule; and a Ctrl-C in the middle of it, sent to
+// its process group as a terminal does, leaves nothing behind either. Own topics
+// (CLOVISOR_TOPIC_SUFFIX).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -70,6 +72,36 @@ test('clovisor demo: spans with their INT hop latency, the INT summary with hops
     ), `the provoked drop, with its INT reason\n${context}`);
 
   } finally {
+    await topics.remove();
+  }
+});
+
+test('Ctrl-C in the middle of the demo (to its process group, as a terminal sends it): exit 130, pods, pipeline and rule gone', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
+  const stack = await stackUp({ log: () => undefined });
+  const topics = isolatedTopics(stack.brokers, 'e2e-demo-int');
+  // its own process group, so the signal reaches the demo and its children as from a terminal
+  const child = spawn(process.execPath, [CLOVISOR_BIN, 'demo', '--requests', '50'], { env: { ...topics.env, CLOVISOR_METRICS_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  try {
+    const deadline = Date.now() + 120_000;
+    while (!/4\/4 /.test(stdout) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.match(stdout, /4\/4 /, `the demo reached its requests\n${stdout}\n${stderr.slice(-2000)}`);
+    process.kill(-child.pid!, 'SIGINT');
+    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 60_000))]);
+    assert.equal(code, 130, `stdout:\n${stdout}\nstderr:\n${stderr.slice(-3000)}`);
+    assert.match(stderr, /demo: SIGINT: removing what the demo created/);
+    assert.match(stdout, /Demo pods removed/);
+    const [, frontVeth, backVeth] = /host veth (\S+)\) → backend \S+ \(host veth (\S+)\)/.exec(stdout)!;
+    assert.ok(!existsSync(`/sys/class/net/${frontVeth}`) && !existsSync(`/sys/class/net/${backVeth}`), 'the pod veths are gone');
+    const lab = /^clv(\w{4})1h$/.exec(frontVeth!)![1];
+    assert.doesNotMatch(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }), new RegExp(`clv-${lab}-`), 'the pod namespaces are gone');
+    assert.doesNotMatch(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }), new RegExp(`--interface ${frontVeth}=`), 'clovisor run has exited');
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
     await topics.remove();
   }
 });
