@@ -22,7 +22,8 @@ import { stackUp, type StackEndpoints } from '@clovisor/stack';
 import { startClovisor, type PipelineProcess } from '../lab/pipeline-process.js';
 import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
 import { sendUdp, type SentDatagram } from '../lab/int-udp.js';
-import { canonicalIpv6, readUdpFrame, type UdpFrame } from '../lab/udp-frame.js';
+import { canonicalIpv6, readUdpFrame } from '../lab/udp-frame.js';
+import { innerUdp, reportsOf, waitForReports } from '../lab/int-reports.js';
 
 const run = promisify(execFile);
 const PORT = 7431; // the UDP sinks' port (both families) in pod B and behind the node NIC
@@ -58,34 +59,6 @@ interface Path {
   from: IntHost;
   to: IntHost;
   family: 4 | 6;
-}
-
-function innerUdp(inner: Buffer): UdpFrame | null {
-  try {
-    const f = readUdpFrame(inner);
-    return f.protocol === 17 ? f : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The reports whose inner frame is one of `sent` (by source port and payload). */
-function reportsOf<R extends DecodedReport>(collector: IntCollector, version: R['version'], sent: SentDatagram[]): R[] {
-  return collector.received.filter((r): r is R => {
-    if (r.version !== version) return false;
-    const f = innerUdp(r.report.inner);
-    return f !== null && sent.some((s) => s.sport === f.sport && s.payload.equals(f.payload));
-  });
-}
-
-async function waitForReports<R extends DecodedReport>(collector: IntCollector, pipeline: PipelineProcess, version: R['version'], sent: SentDatagram[], count: number, timeoutMs = 20_000): Promise<R[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = reportsOf<R>(collector, version, sent);
-    if (found.length >= count) return found;
-    if (Date.now() > deadline) assert.fail(`${found.length} of ${count} reports for source ports ${sent.map((s) => s.sport).join(',')} after ${timeoutMs} ms (${collector.received.length} decoded, undecodable: ${JSON.stringify(collector.undecodable.map((u) => u.error))}); log:\n${pipeline.log().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** `stamp` (low 32 bits of epoch ns) falls in the datagram's send window, modulo 2^32. */
