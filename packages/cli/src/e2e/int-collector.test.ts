@@ -156,7 +156,7 @@ describe('v0.5 reports of real traffic', () => {
     assert.equal(r.reserved, 0);
     assert.equal(r.hwId, HW_ID);
     assert.equal(r.switchId, switchId);
-    assert.equal(r.ingressPort, path.from.ifindex);
+    assert.equal(r.ingressPort, ifindex(path.from.hostIf));
     assert.equal(r.egressPort, ifindex(path.to.hostIf));
     assert.equal(r.queueId, 0);
     assert.equal(r.queueOccupancy, 0);
@@ -175,7 +175,7 @@ describe('v0.5 reports of real traffic', () => {
     assert.equal(r.reserved, 0);
     assert.equal(r.hwId, HW_ID);
     assert.equal(r.switchId, switchId);
-    assert.equal(r.ingressPort, path.from.ifindex);
+    assert.equal(r.ingressPort, ifindex(path.from.hostIf));
     assert.equal(r.egressPort, egress ? ifindex(path.to.hostIf) : 0);
     assert.equal(r.queueId, 0);
     assert.equal(r.dropReason, code);
@@ -359,7 +359,7 @@ describe('v2.0 reports of real traffic (--int-version 2 --int-switch-id --int-hw
       assertHeader(r, report!.bytes, ++seq, 6, frameLength);
       assert.deepEqual([r.d, r.q, r.f, r.i], [0, 0, 1, 0], 'D Q F I');
       assert.equal(r.repMdBits, mdBits(1, 2, 4, 5), 'interfaces, hop latency, ingress and egress timestamps');
-      assert.equal(r.ingressInterface, path.from.ifindex);
+      assert.equal(r.ingressInterface, ifindex(path.from.hostIf));
       assert.equal(r.egressInterface, ifindex(path.to.hostIf));
       assertInWindow(r.ingressTimestamp!, sent[0]!, 'ingress timestamp');
       assertInWindow(r.egressTimestamp!, sent[0]!, 'egress timestamp');
@@ -378,7 +378,7 @@ describe('v2.0 reports of real traffic (--int-version 2 --int-switch-id --int-hw
     assertHeader(r, report!.bytes, collector.received.indexOf(report!) + 1, 4, 14 + 20 + 8 + sent[0]!.payload.length);
     assert.deepEqual([r.d, r.q, r.f, r.i], [1, 0, 0, 0], 'D Q F I');
     assert.equal(r.repMdBits, mdBits(1, 4, 15), 'interfaces, ingress timestamp, drop reason');
-    assert.equal(r.ingressInterface, topo.podA.ifindex);
+    assert.equal(r.ingressInterface, ifindex(topo.podA.hostIf));
     assert.equal(r.egressInterface, 0);
     assert.equal(r.hopLatency, null);
     assert.equal(r.egressTimestamp, null);
