@@ -5,7 +5,8 @@ import { decodeV05, decodeV2, readBits, type DecodedV05, type DecodedV2 } from '
 // A real INT collector for tests: a UDP socket on 127.0.0.1 that keeps every datagram and
 // decodes it by its version nibble (0 → v0.5, 2 → v2.0) with the decoders written from the spec.
 
-export type DecodedReport = { version: 0; report: DecodedV05; bytes: Buffer } | { version: 2; report: DecodedV2; bytes: Buffer };
+/** `arrivedAtNs`: epoch ns (sub-ms) when the datagram was read, for promptness figures. */
+export type DecodedReport = ({ version: 0; report: DecodedV05 } | { version: 2; report: DecodedV2 }) & { bytes: Buffer; arrivedAtNs: bigint };
 
 export class IntCollector {
   readonly received: DecodedReport[] = [];
@@ -50,10 +51,11 @@ export class IntCollector {
   }
 
   private onMessage(bytes: Buffer): void {
+    const arrivedAtNs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
     try {
       const version = Number(readBits(bytes, 0, 4));
-      if (version === 0) this.received.push({ version: 0, report: decodeV05(bytes), bytes });
-      else if (version === 2) this.received.push({ version: 2, report: decodeV2(bytes), bytes });
+      if (version === 0) this.received.push({ version: 0, report: decodeV05(bytes), bytes, arrivedAtNs });
+      else if (version === 2) this.received.push({ version: 2, report: decodeV2(bytes), bytes, arrivedAtNs });
       else throw new Error(`version ${version}`);
     } catch (err) {
       this.undecodable.push({ bytes, error: (err as Error).message });
