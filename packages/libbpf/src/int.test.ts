@@ -18,7 +18,7 @@ import { IntProbe } from './int-probe.js';
 import { BpfObject } from './object.js';
 import { TC_HANDLE, TC_PRIORITY, detachTc, queryTc } from './tc.js';
 import { blob, strOff, type } from './testing/btf-blob.js';
-import { createIntTopology, curlFrom, httpServer, udpSend, udpSink, type IntHost, type IntTopology } from './testing/int-topology.js';
+import { createIntTopology, curlFrom, httpServer, packetTap, udpSend, udpSink, type IntHost, type IntTopology } from './testing/int-topology.js';
 import { isRoot, run, tcFilters, waitFor } from './testing/netns.js';
 
 const root = !isRoot() && 'needs root (CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON)';
@@ -86,7 +86,7 @@ describe('int.bpf.c with real traffic', { skip: root }, () => {
       try {
         const marker = Buffer.from(`INT-${randomBytes(4).toString('hex')}`);
         const dst = family === 4 ? topo.podB.ip4 : topo.podB.ip6;
-        const { evs } = await udpFlow(topo.podA, family, dst, port, marker, 3);
+        const { sport, evs } = await udpFlow(topo.podA, family, dst, port, marker, 3);
         assert.equal(evs.length, 3, 'interval 0: every packet');
         evs.forEach((e, i) => {
           assert.equal(e.trigger, i === 0 ? 'FIRST' : 'INTERVAL');
@@ -99,6 +99,8 @@ describe('int.bpf.c with real traffic', { skip: root }, () => {
         });
         assert.ok(evs[0]!.egressNs! < evs[1]!.ingressNs!, 'in send order');
         await waitFor(() => sink.received() === 3, 3000, 'the sink got all three');
+        await sleep(200);
+        assert.equal(ofFlow('UDP', sport, 'DROP').length, 0, 'delivered (consumed) datagrams are not drops: SKB_CONSUMED resolved by CO-RE');
       } finally {
         await sink.stop();
       }
@@ -221,6 +223,23 @@ describe('int.bpf.c with real traffic', { skip: root }, () => {
       assert.ok(probe.counters().inflightLocal > local);
     } finally {
       await run('tc', ['qdisc', 'del', 'dev', topo.podB.hostIf, 'root']);
+    }
+  });
+
+  test('a packet socket on the ingress veth (tcpdump) makes the skb a clone, which forwarding copies to a new buffer: hops and a later drop are still reported', async () => {
+    const tap = await packetTap(topo.podA.hostIf);
+    await run('tc', ['qdisc', 'replace', 'dev', topo.podB.hostIf, 'root', 'pfifo', 'limit', '0']);
+    try {
+      const { sport, evs } = await udpFlow(topo.podA, 4, topo.podB.ip4, 9, Buffer.from('TAPPED'), 3, 'DROP');
+      for (const d of evs) {
+        assert.equal(probe.dropReasonName(d.dropReason!), 'QDISC_DROP');
+        assert.equal(d.ingressIfindex, topo.podA.ifindex);
+        assert.equal(d.egressIfindex, topo.podB.ifindex, 'the buffer taken at egress is the one dropped');
+      }
+      assert.equal(ofFlow('UDP', sport).length, 3, 'each datagram\'s hop (a head compared before egress would lose them)');
+    } finally {
+      await run('tc', ['qdisc', 'del', 'dev', topo.podB.hostIf, 'root']);
+      await tap.stop();
     }
   });
 
