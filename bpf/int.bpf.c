@@ -301,7 +301,7 @@ struct {
 	__type(value, __u64); /* when this CPU last forced a ring wake-up */
 } int_wakeup SEC(".maps");
 
-/* Hops wake the reader only once a backlog builds (see capture.bpf.c); drops wake it at once. */
+/* Hops wake the reader only once a backlog builds (see capture.bpf.c); drops at once (drop_wakeup_flag). */
 #define WAKEUP_BYTES (64 * 1024)
 
 static __always_inline void count(__u32 idx)
