@@ -254,8 +254,11 @@ describe('int.bpf.c with real traffic', { skip: root }, () => {
       const ip4 = (a: string) => Buffer.from(a.split('.').map(Number));
       nat.map('dnat_rule').update(u32Key(0), Buffer.concat([ip4(vip), ip4(topo.podB.ip4)]));
       nat.attachTc('dnat_egress', topo.podB.ifindex, 'egress', { priority: 1, handle: 1 }); // ahead of INT's filter
-      const mismatches = probe.counters().fingerprintMismatches;
       const { evs } = await udpFlow(topo.podA, 4, vip, port, Buffer.from('DNAT'), 2);
+      // both datagrams made a hop, so both matched their fingerprint across the NAT (the mismatch
+      // counter is not compared: kfree_skb is host-wide, and unrelated drops at addresses of our
+      // older entries count there too)
+      assert.equal(evs.length, 2);
       for (const e of evs) {
         assert.equal(e.ingressIfindex, topo.podA.ifindex);
         assert.equal(e.egressIfindex, topo.podB.ifindex);
@@ -263,7 +266,6 @@ describe('int.bpf.c with real traffic', { skip: root }, () => {
         assert.deepEqual(e.packet.subarray(ETH + 16, ETH + 20), ip4(topo.podB.ip4));
       }
       await waitFor(() => sink.received() === 2, 3000, 'the NATed datagrams delivered');
-      assert.equal(probe.counters().fingerprintMismatches, mismatches);
     } finally {
       await sink.stop();
       nat.close();
