@@ -15,28 +15,35 @@
  *     the egress ifindex and time, so a later drop (qdisc, or inside the receiving pod) knows both
  *     ports. A matching packet without an entry (originated on this host) is entered with
  *     ingress 0 so a later drop is known; it is not a hop.
- *   - `int_kfree_skb` (tp_btf/kfree_skb, needs kernel BTF) reports a drop of a tracked skb at
- *     once (ring wake-up per drop), with the kernel's `enum skb_drop_reason` value, after checking
- *     the fingerprint against the skb's own headers; the entry is then deleted. SKB_CONSUMED and
- *     NOT_DROPPED_YET are not drops.
+ *   - `int_kfree_skb` (tp_btf/kfree_skb, needs kernel BTF) reports a drop of a tracked skb with
+ *     the kernel's `enum skb_drop_reason` value, after checking the fingerprint against the skb's
+ *     own headers, rate-limited per (flow, ingress, egress, reason) like hops (the first at once);
+ *     the entry is then deleted. SKB_CONSUMED and NOT_DROPPED_YET are not drops (their values
+ *     resolved by CO-RE). A reported drop forces a ring wake-up, at most one per CPU per ms.
  * The tracepoint is what needs BTF (and the kfunc, which libbpf resolves against vmlinux BTF), so
  * this is an object of its own: capture.bpf.c keeps working without BTF.
  *
  * Fingerprint (guards against a freed skb's address being reused by another packet): family,
- * protocol, IPv4 id + tot_len / IPv6 payload length + flow label, TCP seq / UDP length, and the
- * addresses and ports. TTL is left out (forwarding changes it). Addresses and ports match when
- * the source side (address+port) OR the destination side is unchanged, so one NAT between
- * ingress and egress (a Service's DNAT, or its reverse) still makes a hop.
+ * protocol, IPv4 id + tot_len / IPv6 payload length + flow label, TCP seq / UDP length, the
+ * addresses and ports, and the skb's data buffer (skb->head). TTL is left out (forwarding changes
+ * it). Addresses and ports match when the source side (address+port) OR the destination side is
+ * unchanged, so one NAT between ingress and egress (a Service's DNAT, or its reverse) still makes
+ * a hop. skb->head must match only once the entry has passed an egress: before that, forwarding
+ * may replace the buffer (ip_forward's skb_cow of a cloned skb: TCP data segments, or any packet
+ * a packet socket saw), and it is updated at egress. Unconnected UDP with DF sends IPv4 id 0
+ * (IPv6: a constant flow label), so equal-sized datagrams of a flow differ only by the buffer.
  *
  * Watchlist: `int_config.mode` 0 = off (nothing tracked), 1 = rules, 2 = every TCP/UDP packet.
  * In mode 1 a packet is tracked when it matches one of the first `rule_count` entries of
  * `int_rules` (≤ 64; struct int_rule below: family 0 = any, protocol 0 = TCP or UDP, address
  * under mask equals net, port 0 = any).
  *
- * Rate limit (`int_rate`, LRU, per flow × ingress × egress): the first hop is reported (trigger
- * FIRST); then one whenever interval_ns has passed since the last periodic report (INTERVAL;
- * interval_ns 0 = every packet), and one whenever latency >> latency_shift differs from the
- * previous report's bucket (LATENCY_BUCKET; shift ≥ 64 turns it off). Others are counted.
+ * Rate limit (`int_rate`, LRU, per flow × ingress × egress, and drop reason for drops): the first
+ * hop is reported (trigger FIRST); then one whenever interval_ns has passed since the last
+ * periodic report (INTERVAL; interval_ns 0 = every packet), and one whenever latency >>
+ * latency_shift differs from the previous report's bucket (LATENCY_BUCKET; shift ≥ 64 turns it
+ * off), at most LATENCY_REPORTS_PER_INTERVAL of those between two periodic reports. Drops: the
+ * first at once, then one per interval. Others are counted. An evicted key comes back as FIRST.
  *
  * Event ABI (host byte order = little-endian on x86/arm64; mirrored by
  * packages/libbpf/src/int-abi.ts — change both together). Every record is 216 bytes:
@@ -75,6 +82,7 @@
 #include <linux/pkt_cls.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -99,9 +107,20 @@
 
 #define DEFAULT_MAX_AGE_NS 1000000000ULL
 
-/* enum skb_drop_reason values that are not drops; stable since they were introduced */
-#define SKB_NOT_DROPPED_YET 0
-#define SKB_CONSUMED 1
+/*
+ * The kernel's enum skb_drop_reason, only the members that are not drops. Their values are
+ * resolved by CO-RE against the running kernel (SKB_CONSUMED exists only since ≈6.3; before it,
+ * value 1 was a real reason), so these local values are never used as such.
+ */
+enum skb_drop_reason {
+	SKB_NOT_DROPPED_YET = 0,
+	SKB_CONSUMED = 1,
+};
+
+/* Bucket-change reports allowed per rate key between two FIRST/INTERVAL reports. */
+#define LATENCY_REPORTS_PER_INTERVAL 8
+/* At most one forced ring wake-up per CPU per this many ns (drops); see submit_drop(). */
+#define WAKEUP_GAP_NS 1000000ULL
 
 /* counters map indices */
 #define CNT_HOP_EMITTED 0
@@ -114,7 +133,11 @@
 #define CNT_STALE 7             /* entry older than max_age_ns */
 #define CNT_INSERT_FAILED 8     /* int_inflight / int_rate update failed */
 #define CNT_SAME_IFINDEX 9      /* left on the interface it entered: not a hop */
-#define CNT_MAX 10
+#define CNT_DROP_SUPPRESSED 10  /* drops not reported by the rate limit */
+#define CNT_RATE_KEY_CREATED 11 /* int_rate entries made (beyond its size: evicted keys made again) */
+#define CNT_LATENCY_CAPPED 12   /* bucket changes not reported: LATENCY_REPORTS_PER_INTERVAL reached */
+#define CNT_WAKEUP_FORCED 13    /* drops submitted with a forced ring wake-up */
+#define CNT_MAX 14
 
 struct vlan_tag {
 	__be16 tci;
@@ -134,6 +157,7 @@ struct fingerprint {
 	__u32 ident;  /* IPv4 id / IPv6 flow label */
 	__u32 l4;     /* TCP seq / UDP length */
 	__u32 pad2;
+	__u64 head;   /* the skb's data buffer (skb->head): tells apart equal packets of one flow */
 };
 
 struct inflight {
@@ -154,11 +178,14 @@ struct rate_key {
 	__u16 pad;
 	__u32 ingress_ifindex;
 	__u32 egress_ifindex;
+	__u32 drop_reason; /* 0 for hops: drops are limited per reason, apart from hops */
 };
 
 struct rate_state {
-	__u64 last_ns; /* last FIRST/INTERVAL report */
-	__u64 bucket;  /* latency bucket of the last report */
+	__u64 last_ns;        /* last FIRST/INTERVAL report */
+	__u64 bucket;         /* latency bucket of the last report */
+	__u32 bucket_reports; /* LATENCY_BUCKET reports since last_ns */
+	__u32 pad;
 };
 
 /* Watchlist rule, 72 bytes (encodeIntRule in int-abi.ts). */
@@ -267,7 +294,14 @@ struct {
 	__uint(max_entries, 4 << 20);
 } int_events SEC(".maps");
 
-/* Hops wake the reader only once a backlog builds (see capture.bpf.c); drops wake it at once. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64); /* when this CPU last forced a ring wake-up */
+} int_wakeup SEC(".maps");
+
+/* Hops wake the reader only once a backlog builds (see capture.bpf.c); drops at once (drop_wakeup_flag). */
 #define WAKEUP_BYTES (64 * 1024)
 
 static __always_inline void count(__u32 idx)
@@ -453,6 +487,18 @@ static __always_inline int same_packet(const struct fingerprint *a, const struct
 	return src || dst;
 }
 
+/*
+ * The entry belongs to this skb: the same packet, and the same data buffer once the packet has
+ * left through an egress. Before that the buffer may legitimately be replaced (ip_forward's
+ * skb_cow copies a cloned skb: every TCP data segment, or any packet a packet socket saw).
+ */
+static __always_inline int entry_matches(const struct inflight *in, const struct fingerprint *fp)
+{
+	if (!same_packet(&in->fp, fp))
+		return 0;
+	return in->egress_ns == 0 || in->fp.head == fp->head;
+}
+
 static __always_inline __u64 max_age(const struct int_config *cfg)
 {
 	return cfg->max_age_ns ? cfg->max_age_ns : DEFAULT_MAX_AGE_NS;
@@ -468,12 +514,15 @@ static __always_inline void fill_tuple(struct int_event *e, const struct fingerp
 	e->dport = fp->dport;
 }
 
-/* Rate limit: the trigger to report this hop with, or 0 to suppress it. */
+/*
+ * Rate limit: the trigger to report this hop (reason 0) or drop (reason > 0) with, or 0 to
+ * suppress it. Drops have no latency buckets: FIRST (reported as DROP), then one per interval.
+ */
 static __always_inline __u8 rate_decision(const struct int_config *cfg, const struct fingerprint *fp, __u32 in_if,
-					  __u32 out_if, __u64 now, __u64 latency)
+					  __u32 out_if, __u32 reason, __u64 now, __u64 latency)
 {
 	struct rate_key k = {};
-	__u32 shift = cfg->latency_shift;
+	__u32 shift = reason ? 64 : cfg->latency_shift;
 	__u64 bucket = shift >= 64 ? 0 : latency >> (shift & 63);
 
 	__builtin_memcpy(k.saddr, fp->saddr, 16);
@@ -484,6 +533,7 @@ static __always_inline __u8 rate_decision(const struct int_config *cfg, const st
 	k.protocol = fp->protocol;
 	k.ingress_ifindex = in_if;
 	k.egress_ifindex = out_if;
+	k.drop_reason = reason;
 
 	struct rate_state *st = bpf_map_lookup_elem(&int_rate, &k);
 
@@ -492,15 +542,24 @@ static __always_inline __u8 rate_decision(const struct int_config *cfg, const st
 
 		if (bpf_map_update_elem(&int_rate, &k, &init, BPF_ANY) < 0)
 			count(CNT_INSERT_FAILED);
+		else
+			count(CNT_RATE_KEY_CREATED);
 		return TRIGGER_FIRST;
 	}
 	if (now - st->last_ns >= cfg->interval_ns) {
 		st->last_ns = now;
 		st->bucket = bucket;
+		st->bucket_reports = 0;
 		return TRIGGER_INTERVAL;
 	}
 	if (shift < 64 && bucket != st->bucket) {
+		/* a latency jittering around a boundary would otherwise report every alternation */
+		if (st->bucket_reports >= LATENCY_REPORTS_PER_INTERVAL) {
+			count(CNT_LATENCY_CAPPED);
+			return 0;
+		}
 		st->bucket = bucket; /* the periodic timer is left alone */
+		st->bucket_reports += 1;
 		return TRIGGER_LATENCY_BUCKET;
 	}
 	return 0;
@@ -551,6 +610,7 @@ int int_ingress(struct __sk_buff *skb)
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 	__u64 key = (__u64)kskb;
 
+	in.fp.head = (__u64)kskb->head;
 	in.ingress_ns = bpf_ktime_get_ns();
 	in.ingress_ifindex = skb->ifindex;
 	if (bpf_map_update_elem(&int_inflight, &key, &in, BPF_ANY) < 0)
@@ -572,12 +632,13 @@ int int_egress(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 	__u64 key = (__u64)kskb;
-	__u64 now = bpf_ktime_get_ns();
+
+	fp.head = (__u64)kskb->head;	__u64 now = bpf_ktime_get_ns();
 	__u32 ifindex = skb->ifindex;
 	struct inflight *in = bpf_map_lookup_elem(&int_inflight, &key);
 
 	if (in) {
-		if (!same_packet(&in->fp, &fp)) {
+		if (!entry_matches(in, &fp)) {
 			count(CNT_FP_MISMATCH);
 			in = NULL;
 		} else if (now - (in->egress_ns ? in->egress_ns : in->ingress_ns) > max_age(cfg)) {
@@ -609,7 +670,7 @@ int int_egress(struct __sk_buff *skb)
 		count(CNT_SAME_IFINDEX);
 		return TC_ACT_UNSPEC;
 	}
-	__u8 trigger = rate_decision(cfg, &fp, in->ingress_ifindex, ifindex, now, now - in->ingress_ns);
+	__u8 trigger = rate_decision(cfg, &fp, in->ingress_ifindex, ifindex, 0, now, now - in->ingress_ns);
 
 	if (!trigger) {
 		count(CNT_SUPPRESSED);
@@ -632,6 +693,7 @@ static __always_inline int parse_kernel_skb(const struct sk_buff *skb, struct fi
 
 	if (nh == (__u16)~0U)
 		return -1;
+	fp->head = (__u64)head;
 	if (bpf_probe_read_kernel(&first, 1, head + nh) < 0)
 		return -1;
 	if ((first >> 4) == 4) {
@@ -658,10 +720,38 @@ static __always_inline int parse_kernel_skb(const struct sk_buff *skb, struct fi
 	return fp_l4(l4, fp);
 }
 
+/*
+ * Drops wake the reader at once, but at most once per WAKEUP_GAP_NS per CPU: a drop flood on an
+ * overloaded host must not add a wake-up per packet. In between, the default (adaptive)
+ * notification still wakes a reader that had read everything; otherwise the reader finds the
+ * record on its current pass or its next poll.
+ */
+static __always_inline __u64 drop_wakeup_flag(__u64 now)
+{
+	__u32 zero = 0;
+	__u64 *last = bpf_map_lookup_elem(&int_wakeup, &zero);
+
+	if (!last)
+		return BPF_RB_FORCE_WAKEUP;
+	if (*last && now - *last < WAKEUP_GAP_NS)
+		return 0;
+	*last = now;
+	count(CNT_WAKEUP_FORCED);
+	return BPF_RB_FORCE_WAKEUP;
+}
+
+static __always_inline int not_a_drop(int reason)
+{
+	if (reason == bpf_core_enum_value(enum skb_drop_reason, SKB_NOT_DROPPED_YET))
+		return 1;
+	return bpf_core_enum_value_exists(enum skb_drop_reason, SKB_CONSUMED) &&
+	       reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED);
+}
+
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(int_kfree_skb, struct sk_buff *skb, void *location, int reason)
 {
-	if (reason == SKB_NOT_DROPPED_YET || reason == SKB_CONSUMED)
+	if (not_a_drop(reason))
 		return 0;
 	__u64 key = (__u64)skb;
 	struct inflight *in = bpf_map_lookup_elem(&int_inflight, &key);
@@ -672,13 +762,19 @@ int BPF_PROG(int_kfree_skb, struct sk_buff *skb, void *location, int reason)
 	struct fingerprint fp = {};
 	__u64 now = bpf_ktime_get_ns();
 
-	if (!cfg || parse_kernel_skb(skb, &fp) < 0 || !same_packet(&in->fp, &fp)) {
+	if (!cfg || parse_kernel_skb(skb, &fp) < 0 || !entry_matches(in, &fp)) {
 		count(CNT_FP_MISMATCH);
 		bpf_map_delete_elem(&int_inflight, &key);
 		return 0;
 	}
 	if (now - (in->egress_ns ? in->egress_ns : in->ingress_ns) > max_age(cfg)) {
 		count(CNT_STALE);
+		bpf_map_delete_elem(&int_inflight, &key);
+		return 0;
+	}
+
+	if (!rate_decision(cfg, &fp, in->ingress_ifindex, in->egress_ifindex, reason, now, 0)) {
+		count(CNT_DROP_SUPPRESSED);
 		bpf_map_delete_elem(&int_inflight, &key);
 		return 0;
 	}
@@ -727,7 +823,7 @@ int BPF_PROG(int_kfree_skb, struct sk_buff *skb, void *location, int reason)
 	if (bpf_probe_read_kernel(e->packet, cap, head + start) < 0)
 		cap = 0;
 	e->cap_len = cap;
-	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	bpf_ringbuf_submit(e, drop_wakeup_flag(now));
 	count(CNT_DROP_EMITTED);
 	bpf_map_delete_elem(&int_inflight, &key);
 	return 0;

@@ -42,6 +42,7 @@ need_cmd redis-cli redis-tools
 need_cmd curl curl
 need_cmd ip iproute2
 need_cmd tc iproute2
+need_cmd nft nftables   # the INT test of a netfilter drop rule inside a pod's namespace
 need_cmd python3 python3
 need_cmd mvn maven
 need_cmd tshark tshark   # the pcap export test dissects its files with it

@@ -48,6 +48,10 @@ Correlator (docs/spans.md):
         how long such a hop, seen before any hop of its request with trace context, waits for
         one before taking a trace of its own; 0 = never wait (traffic that never carries
         trace context then leaves without delay).
+  --warmup-records <n>          CLOVISOR_WARMUP_RECORDS        100000
+        records of a partition read again, from before its committed offset, when this
+        correlator gets the partition (start, restart, rebalance): they rebuild the spans it
+        still held; 0 = no warm-up (held spans of a crashed correlator are then lost).
 `;
 
 const INT_FLAGS = `

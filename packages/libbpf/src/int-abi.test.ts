@@ -1,10 +1,29 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { BpfError } from './errors.js';
 import {
-  INT_CONFIG_LEN, INT_EVENT_LEN, INT_RULE_LEN, IntEventOffset, IntMode, decodeIntEvent, encodeIntConfig, encodeIntRule,
-  intEventFrame, parseCidr,
+  INT_CONFIG_LEN, INT_EVENT_LEN, INT_LATENCY_REPORTS_PER_INTERVAL, INT_RULE_LEN, INT_WAKEUP_GAP_NS, IntCounter, IntEventOffset, IntMode,
+  decodeIntEvent, encodeIntConfig, encodeIntRule, intEventFrame, parseCidr,
 } from './int-abi.js';
+
+test('counter indices and limits are the ones bpf/int.bpf.c defines', () => {
+  const c = readFileSync(new URL('../../../bpf/int.bpf.c', import.meta.url), 'utf8');
+  const define = (name: string): string => {
+    const m = new RegExp(`^#define ${name}\\s+(\\S+)`, 'm').exec(c);
+    assert.ok(m, `int.bpf.c defines ${name}`);
+    return m[1]!;
+  };
+  const counters = [...c.matchAll(/^#define CNT_(\w+)\s+(\d+)/gm)].filter((m) => m[1] !== 'MAX');
+  assert.equal(counters.length, Object.keys(IntCounter).length, 'one TS counter per CNT_ define');
+  for (const [, name, index] of counters) {
+    const ts = { FP_MISMATCH: 'FINGERPRINT_MISMATCH' }[name!] ?? name!;
+    assert.equal(IntCounter[ts as keyof typeof IntCounter], Number(index), `CNT_${name}`);
+  }
+  assert.equal(Number(define('CNT_MAX')), counters.length);
+  assert.equal(Number(define('LATENCY_REPORTS_PER_INTERVAL')), INT_LATENCY_REPORTS_PER_INTERVAL);
+  assert.equal(BigInt(define('WAKEUP_GAP_NS').replace(/ULL$/, '')), INT_WAKEUP_GAP_NS);
+});
 
 const isCode = (code: string) => (e: unknown) => e instanceof BpfError && e.code === code;
 

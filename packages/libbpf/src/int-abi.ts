@@ -49,8 +49,16 @@ export const IntCounter = {
   STALE: 7,
   INSERT_FAILED: 8,
   SAME_IFINDEX: 9,
+  DROP_SUPPRESSED: 10,
+  RATE_KEY_CREATED: 11,
+  LATENCY_CAPPED: 12,
+  WAKEUP_FORCED: 13,
 } as const;
-const COUNTER_COUNT = 10;
+const COUNTER_COUNT = 14;
+/** LATENCY_BUCKET reports allowed per rate key between two FIRST/INTERVAL reports (int.bpf.c). */
+export const INT_LATENCY_REPORTS_PER_INTERVAL = 8;
+/** At most one forced ring wake-up per CPU per this many ns, for drops (int.bpf.c). */
+export const INT_WAKEUP_GAP_NS = 1_000_000n;
 
 export const INT_EVENT_LEN = 216;
 export const IntEventOffset = {
@@ -294,6 +302,14 @@ export interface IntCounters {
   insertFailed: bigint;
   /** left on the interface it entered on: not a hop */
   sameIfindex: bigint;
+  /** drops the per-(flow, ingress, egress, reason) rate limit did not report */
+  dropsSuppressed: bigint;
+  /** int_rate entries made; beyond its size (16384) evicted keys are made again and report FIRST */
+  rateKeysCreated: bigint;
+  /** latency-bucket changes not reported: INT_LATENCY_REPORTS_PER_INTERVAL reached */
+  latencyCapped: bigint;
+  /** drops submitted with a forced ring wake-up (at most one per CPU per INT_WAKEUP_GAP_NS) */
+  wakeupsForced: bigint;
 }
 
 /** Sums int.bpf.c's per-CPU counters over all CPUs. */
@@ -315,5 +331,9 @@ export function readIntCounters(obj: BpfObject): IntCounters {
     stale: v[IntCounter.STALE]!,
     insertFailed: v[IntCounter.INSERT_FAILED]!,
     sameIfindex: v[IntCounter.SAME_IFINDEX]!,
+    dropsSuppressed: v[IntCounter.DROP_SUPPRESSED]!,
+    rateKeysCreated: v[IntCounter.RATE_KEY_CREATED]!,
+    latencyCapped: v[IntCounter.LATENCY_CAPPED]!,
+    wakeupsForced: v[IntCounter.WAKEUP_FORCED]!,
   };
 }

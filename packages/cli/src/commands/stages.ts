@@ -1,5 +1,5 @@
 import { Topics, createKafka, createLogger, ensureTopics, RecordProducer, useSchemaRegistry, type Codecs, type Component, type Logger } from '@clovisor/core';
-import type { CorrelatorOptions } from '@clovisor/correlator';
+import type { PartitionedCorrelatorOptions } from '@clovisor/correlator';
 import { configEntries, resolveSettings } from '../topics/settings.js';
 import { buildCapture, buildInt, chooseOtlpEndpoint, checkCaptureSources, followOtlpSuggestion } from './capture-component.js';
 import { resolveRunConfig, type RunConfig, type RunFlags } from '../config.js';
@@ -119,7 +119,7 @@ export async function stagesCommand(command: string, stages: StageName[], args: 
 }
 
 async function startStages(
-  config: RunConfig, stages: StageName[], log: Logger, signal: AbortSignal, selfTrace: SelfTraceConfig | null, correlatorOptions: CorrelatorOptions,
+  config: RunConfig, stages: StageName[], log: Logger, signal: AbortSignal, selfTrace: SelfTraceConfig | null, correlatorOptions: PartitionedCorrelatorOptions,
   intExport: IntExportConfig | null,
 ): Promise<{ components: Component[]; otlpEndpoint: string }> {
   const kafka = createKafka(config.brokers, 'clovisor', log);

@@ -172,8 +172,26 @@ export async function curlFrom(ns: string, host: string, port: number): Promise<
   return run('ip', ['netns', 'exec', ns, 'curl', '-sS', '-g', '--max-time', '10', `http://${h}:${port}/`]);
 }
 
-async function startLineServer(ns: string, cmd: string[]): Promise<UdpSink> {
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+// A packet socket (what tcpdump opens) on one interface of the root namespace that never reads:
+// every frame it sees is cloned into its queue, so the stack's skb is a clone from then on.
+const PACKET_TAP = `
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+s.bind((sys.argv[1], 0))
+print('ready', flush=True)
+while True: time.sleep(3600)
+`;
+
+/** Opens a packet socket (ETH_P_ALL) on `ifname` in the root namespace until stop(). */
+export async function packetTap(ifname: string): Promise<UdpSink> {
+  return startLineServer(null, ['python3', '-c', PACKET_TAP, ifname]);
+}
+
+/** `ns` null = the root namespace. */
+async function startLineServer(ns: string | null, cmd: string[]): Promise<UdpSink> {
+  const argv = ns === null ? cmd : ['ip', 'netns', 'exec', ns, ...cmd];
+  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let lines = 0;
   const stop = async (): Promise<void> => {
@@ -183,7 +201,7 @@ async function startLineServer(ns: string, cmd: string[]): Promise<UdpSink> {
   try {
     await new Promise<void>((resolve, reject) => {
       let err = '';
-      const timer = setTimeout(() => reject(new Error(`${cmd[0]} in ${ns} not ready after 10 s: ${err}`)), 10_000);
+      const timer = setTimeout(() => reject(new Error(`${cmd[0]} in ${ns ?? 'the root namespace'} not ready after 10 s: ${err}`)), 10_000);
       child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
       let ready = false;
       child.stdout!.on('data', (d: Buffer) => {
@@ -191,7 +209,7 @@ async function startLineServer(ns: string, cmd: string[]): Promise<UdpSink> {
           if (l === 'ready' && !ready) { ready = true; clearTimeout(timer); resolve(); } else if (l.length > 0 && ready) lines++;
         }
       });
-      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${cmd[0]} in ${ns} exited (${code}): ${err}`)); });
+      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${cmd[0]} in ${ns ?? 'the root namespace'} exited (${code}): ${err}`)); });
     });
   } catch (err) {
     await stop();

@@ -113,18 +113,24 @@ test('queue: batches of at most maxPerBatch, keyed by node, DROP noticed', () =>
   assert.equal(q.take(), null);
 });
 
-test('queue: past maxEvents the oldest are dropped and counted (drops separately); a failed batch goes back in front', () => {
+test('queue: past maxEvents the oldest hops are dropped first, drops only when nothing else is left; counted separately; a failed batch goes back in front', () => {
   const q = new IntEventQueue({ node: 'n1', nodeAddress: null, maxEvents: 4, maxPerBatch: 2 });
   q.add([event('DROP', 1), event('HOP', 2), event('HOP', 3), event('HOP', 4), event('HOP', 5), event('HOP', 6)]);
-  assert.deepEqual(q.stats(), { queued: 4, dropped: 2, droppedDrops: 1 });
-  assert.equal(q.hasDrop(), false);
+  assert.deepEqual(q.stats(), { queued: 4, dropped: 2, droppedDrops: 0 });
+  assert.equal(q.hasDrop(), true, 'the oldest event, a drop, stays');
   const batch = q.take()!;
-  assert.deepEqual(batch.events.map((e) => e.ingressIfindex), [3, 4]);
+  assert.deepEqual(batch.events.map((e) => e.ingressIfindex), [1, 4], 'hops 2 and 3 went, order kept');
+  assert.equal(q.hasDrop(), false);
   q.add([event('DROP', 7)]);
-  q.restore(batch); // 3,4 in front of 5,6,7: one too many, the oldest (3) goes
-  assert.deepEqual(q.stats(), { queued: 4, dropped: 3, droppedDrops: 1 });
-  assert.deepEqual(q.take()!.events.map((e) => e.ingressIfindex), [4, 5]);
+  q.restore(batch); // 1,4 in front of 5,6,7: one too many, the oldest hop (4) goes
+  assert.deepEqual(q.stats(), { queued: 4, dropped: 3, droppedDrops: 0 });
+  assert.deepEqual(q.take()!.events.map((e) => e.ingressIfindex), [1, 5]);
   assert.equal(q.hasDrop(), true);
   assert.deepEqual(q.take()!.events.map((e) => e.ingressIfindex), [6, 7]);
   assert.equal(q.size, 0);
+  // nothing but drops: the oldest drops go, counted as drops
+  q.add([event('DROP', 10), event('HOP', 11), event('DROP', 12), event('DROP', 13), event('DROP', 14), event('DROP', 15)]);
+  assert.deepEqual(q.stats(), { queued: 4, dropped: 5, droppedDrops: 1 });
+  assert.deepEqual([...q.take()!.events, ...q.take()!.events].map((e) => e.ingressIfindex), [12, 13, 14, 15]);
+  assert.equal(q.hasDrop(), false);
 });

@@ -39,7 +39,9 @@ export interface IntEventQueueStats {
 }
 
 /**
- * Events waiting for Kafka, at most `maxEvents`; past that the oldest are dropped and counted.
+ * Events waiting for Kafka, at most `maxEvents`; past that the oldest hops are dropped and
+ * counted, and the oldest drops only when nothing but drops is left (a drop is rarer and matters
+ * more than a hop, which the next periodic report repeats).
  * take() cuts them into IntReportBatch records of at most `maxPerBatch` events; a failed send
  * puts its events back in front (restore), still within the bound.
  */
@@ -89,11 +91,24 @@ export class IntEventQueue {
   private trim(): void {
     const excess = this.events.length - this.o.maxEvents;
     if (excess <= 0) return;
-    const gone = this.events.splice(0, excess);
-    const drops = countDrops(gone);
-    this.dropsQueued -= drops;
+    const hops = this.events.length - this.dropsQueued;
+    const dropsGone = Math.max(0, excess - hops);
+    let hopsLeftToRemove = excess - dropsGone;
+    let dropsLeftToRemove = dropsGone;
+    // one pass, order kept: the oldest hops go, then (only if hops did not suffice) the oldest drops
+    this.events = this.events.filter((e) => {
+      if (e.kind === 'DROP') {
+        if (dropsLeftToRemove === 0) return true;
+        dropsLeftToRemove -= 1;
+        return false;
+      }
+      if (hopsLeftToRemove === 0) return true;
+      hopsLeftToRemove -= 1;
+      return false;
+    });
+    this.dropsQueued -= dropsGone;
     this.counters.dropped += excess;
-    this.counters.droppedDrops += drops;
+    this.counters.droppedDrops += dropsGone;
   }
 }
 

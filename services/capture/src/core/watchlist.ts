@@ -12,8 +12,9 @@ import { addressBytes, ipv6Text } from './ip-address.js';
 //       dst-port: 8080           # our extension (int-host-reporter has the fields but ignores them)
 //
 // A packet is watched when it matches any rule. As in int-host-reporter, a file without rules
-// watches nothing. Unknown keys in a rule are errors: a typo ("dst_addr") would otherwise widen
-// the rule to "any address" silently.
+// watches nothing. Unknown keys are ignored as int-host-reporter ignores them (a file that works
+// there must work here), but each is reported through onWarning, naming the rule and the key:
+// a typo ("dst_addr") widens the rule to "any address".
 
 /** An address prefix: `address` is the network (host bits cleared), in its canonical text form. */
 export interface WatchlistNetwork {
@@ -41,8 +42,9 @@ const RULE_KEYS = ['protocol', 'src-addr', 'dst-addr', 'src-port', 'dst-port'] a
  * Parses the YAML text of a watchlist file. Throws a ConfigError naming the rule (1-based, as
  * a person counts them in the file) and the field, and what to write instead.
  */
-export function parseWatchlist(text: string, options: { maxRules?: number; source?: string } = {}): WatchlistRule[] {
+export function parseWatchlist(text: string, options: { maxRules?: number; source?: string; onWarning?: (message: string) => void } = {}): WatchlistRule[] {
   const where = options.source ?? 'watchlist';
+  const warn = options.onWarning ?? (() => {});
   const maxRules = options.maxRules ?? WATCHLIST_MAX_RULES;
   let doc: unknown;
   try {
@@ -54,20 +56,21 @@ export function parseWatchlist(text: string, options: { maxRules?: number; sourc
   // an empty file, or `rules:` with nothing under it: no rules, as int-host-reporter
   if (doc === null || doc === undefined) return [];
   if (!isRecord(doc)) throw new ConfigError(`${where}: expected a mapping with a \`rules:\` list at the top, e.g. "rules:\\n  - protocol: TCP\\n    dst-addr: 10.0.0.0/24"`);
-  const unknownTop = Object.keys(doc).filter((k) => k !== 'rules');
-  if (unknownTop.length > 0) throw new ConfigError(`${where}: unknown top-level key "${unknownTop[0]}": the file has only \`rules:\``);
+  for (const key of Object.keys(doc)) {
+    if (key !== 'rules') warn(`${where}: unknown top-level key "${key}" ignored: the file has only \`rules:\``);
+  }
   const rules = doc['rules'];
   if (rules === null || rules === undefined) return [];
   if (!Array.isArray(rules)) throw new ConfigError(`${where}: \`rules\` must be a list (each item starting with "- protocol: TCP|UDP")`);
   if (rules.length > maxRules) throw new ConfigError(`${where}: ${rules.length} rules, but the kernel holds at most ${maxRules}: merge rules into wider CIDRs`);
-  return rules.map((raw, i) => parseRule(raw, `${where}: rule ${i + 1}`));
+  return rules.map((raw, i) => parseRule(raw, `${where}: rule ${i + 1}`, warn));
 }
 
-function parseRule(raw: unknown, where: string): WatchlistRule {
+function parseRule(raw: unknown, where: string, warn: (message: string) => void): WatchlistRule {
   if (!isRecord(raw)) throw new ConfigError(`${where}: expected a mapping like "- protocol: TCP" with src-addr/dst-addr under it`);
   for (const key of Object.keys(raw)) {
     if (!(RULE_KEYS as readonly string[]).includes(key)) {
-      throw new ConfigError(`${where}: unknown field "${key}"${hint(key)}; a rule has ${RULE_KEYS.join(', ')}`);
+      warn(`${where}: unknown field "${key}" ignored${hint(key)}; a rule has ${RULE_KEYS.join(', ')}`);
     }
   }
   const protocol = raw['protocol'];

@@ -374,7 +374,7 @@ export class CaptureStage implements Component {
     // The ring may still hold the interface's last packets (the reader polls every 100 ms): its
     // flows are flushed and dropped a little later, in onTick (or at stop).
     this.forgetAt.set(a.spec.ifindex, Date.now() + FORGET_GRACE_MS);
-    if (logIt) this.log.info('detached', { interface: a.spec.name, ifindex: a.spec.ifindex, pod: a.spec.pod?.name ?? undefined });
+    if (logIt) this.log.info('detached', { interface: a.spec.name, ifindex: a.spec.ifindex, ...(a.spec.pod?.name ? { pod: a.spec.pod.name } : {}) });
   }
 
   /** Writes the difference between what `a` has in the kernel maps and what `d` wants; true if anything changed. */

@@ -146,7 +146,9 @@ export class IntStage implements Component {
   stats(): IntMetricsSnapshot {
     const kernel = this.probe && !this.probe.closed ? this.probe.counters() : null;
     return {
-      kernel: kernel ? { hopsEmitted: kernel.hopsEmitted, dropsEmitted: kernel.dropsEmitted, lost: kernel.lost, suppressed: kernel.suppressed } : null,
+      kernel: kernel
+        ? { hopsEmitted: kernel.hopsEmitted, dropsEmitted: kernel.dropsEmitted, lost: kernel.lost, suppressed: kernel.suppressed, dropsSuppressed: kernel.dropsSuppressed, rateKeysCreated: kernel.rateKeysCreated, wakeupsForced: kernel.wakeupsForced }
+        : null,
       ringDroppedRecords: kernel?.ring?.droppedRecords ?? 0,
       decodeErrors: kernel?.decodeErrors ?? 0,
       queue: this.queue?.stats() ?? { queued: 0, dropped: 0, droppedDrops: 0 },

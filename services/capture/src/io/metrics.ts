@@ -32,7 +32,7 @@ export interface CaptureMetricsSnapshot {
 /** INT telemetry (io/int-stage.ts), when it runs (--int). */
 export interface IntMetricsSnapshot {
   /** int.bpf.c's counters; null before the probe is open */
-  kernel: { hopsEmitted: bigint; dropsEmitted: bigint; lost: bigint; suppressed: bigint } | null;
+  kernel: { hopsEmitted: bigint; dropsEmitted: bigint; lost: bigint; suppressed: bigint; dropsSuppressed: bigint; rateKeysCreated: bigint; wakeupsForced: bigint } | null;
   /** ring records dropped in user space (the JS thread was behind) */
   ringDroppedRecords: number;
   decodeErrors: number;
@@ -99,7 +99,9 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
     tcpUnmatched: counter('tcp_events_unmatched_total', 'TCP socket events that matched no flow: reason="no_flow" (no traced pod owns the socket, waited 1 s) or "overflow" (too many waiting).', ['reason']),
     intEvents: counter('int_events_total', 'INT events the eBPF programs reported: kind="hop" (a packet crossed the host, within the rate limit) or "drop" (the kernel dropped a watched packet).', ['kind']),
     intLost: counter('int_ring_lost_total', 'INT events lost because their ring buffer was full, in the kernel or in user space.'),
-    intRateLimited: counter('int_rate_limited_total', 'Hops not reported because of the per-(flow, ingress, egress) rate limit.'),
+    intRateLimited: counter('int_rate_limited_total', 'INT events not reported because of the rate limit: kind="hop" (per flow, ingress, egress) or "drop" (per flow, ingress, egress, drop reason).', ['kind']),
+    intRateKeys: counter('int_rate_keys_created_total', 'Rate-limit entries made in the kernel (16384 at most are kept: beyond that, evicted keys are made again and report FIRST).'),
+    intDropWakeups: counter('int_drop_wakeups_total', 'Drop reports that woke the ring reader at once (at most one per CPU per millisecond).'),
     intQueueDropped: counter('int_queue_dropped_total', 'INT events dropped because the Kafka send queue was full: kind="hop" or "drop".', ['kind']),
     intBatches: counter('int_batches_sent_total', 'INT report batches published to Kafka.'),
     intSendErrors: counter('int_send_errors_total', 'Failed Kafka sends of INT report batches (each is retried).'),
@@ -183,7 +185,11 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
     set(c.intEvents!, n?.kernel?.hopsEmitted ?? 0, { kind: 'hop' });
     set(c.intEvents!, n?.kernel?.dropsEmitted ?? 0, { kind: 'drop' });
     set(c.intLost!, (n?.kernel?.lost ?? 0n) + BigInt(n?.ringDroppedRecords ?? 0));
-    set(c.intRateLimited!, n?.kernel?.suppressed ?? 0);
+    c.intRateLimited!.reset();
+    set(c.intRateLimited!, n?.kernel?.suppressed ?? 0, { kind: 'hop' });
+    set(c.intRateLimited!, n?.kernel?.dropsSuppressed ?? 0, { kind: 'drop' });
+    set(c.intRateKeys!, n?.kernel?.rateKeysCreated ?? 0);
+    set(c.intDropWakeups!, n?.kernel?.wakeupsForced ?? 0);
     c.intQueueDropped!.reset();
     set(c.intQueueDropped!, (n?.queue.dropped ?? 0) - (n?.queue.droppedDrops ?? 0), { kind: 'hop' });
     set(c.intQueueDropped!, n?.queue.droppedDrops ?? 0, { kind: 'drop' });

@@ -50,7 +50,7 @@ export class WatchlistWatcher {
     } catch (err) {
       throw new ConfigError(`--int-watchlist ${this.o.path}: cannot read it (${errorMessage(err)}); give an existing YAML file with \`rules:\``, { cause: err });
     }
-    this.rules = parseWatchlist(text, { source: `--int-watchlist ${this.o.path}` });
+    this.rules = parseWatchlist(text, { source: `--int-watchlist ${this.o.path}`, onWarning: (m) => this.log.warn(m) });
     this.lastText = text;
     this.logRules('INT watchlist loaded');
     try {
@@ -107,7 +107,7 @@ export class WatchlistWatcher {
     }
     let rules: WatchlistRule[];
     try {
-      rules = parseWatchlist(text, { source: this.o.path });
+      rules = parseWatchlist(text, { source: this.o.path, onWarning: (m) => this.log.warn(m) });
     } catch (err) {
       this.refuse(errorMessage(err), text);
       return;

@@ -1,11 +1,12 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import { decodeReport, type DecodedReport } from '../collector/report-decode.js';
+import { decodeReport, type DecodedReport as Report } from '../collector/report-decode.js';
 
 // A real INT collector for tests: a UDP socket on 127.0.0.1 that keeps every datagram and
 // decodes it by its version nibble (0 → v0.5, 2 → v2.0) with the decoders written from the spec.
 
-export type { DecodedReport };
+/** `arrivedAtNs`: epoch ns (sub-ms) when the datagram was read, for promptness figures. */
+export type DecodedReport = Report & { arrivedAtNs: bigint };
 
 export class IntCollector {
   readonly received: DecodedReport[] = [];
@@ -50,8 +51,9 @@ export class IntCollector {
   }
 
   private onMessage(bytes: Buffer): void {
+    const arrivedAtNs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
     try {
-      this.received.push(decodeReport(bytes));
+      this.received.push({ ...decodeReport(bytes), arrivedAtNs });
     } catch (err) {
       this.undecodable.push({ bytes, error: (err as Error).message });
     }

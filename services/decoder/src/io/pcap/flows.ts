@@ -124,7 +124,7 @@ export class FlowGrouper {
     const o = this.options;
     return {
       flowId, node: o.node, interfaceName, ifindex: o.ifindex, transport: 'TCP', client, server,
-      podRole: o.podRole, pod: null, protocolHint: o.protocolHint, nodeInterfaceName: null, tcpEvents: [], segments: [], lostEventsBefore: 0,
+      podRole: o.podRole, pod: null, protocolHint: o.protocolHint, nodeInterfaceName: null, tcpEvents: [], intHops: [], segments: [], lostEventsBefore: 0,
     };
   }
 }

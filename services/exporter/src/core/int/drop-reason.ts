@@ -30,17 +30,18 @@ interface MappingRow {
 }
 
 /** IP_INHDR is refined from the packet (refineIpHeaderDrop), so it is in no row. */
+// A full socket queue or protocol memory is a queue that was full (71), as a qdisc's is.
 export const DROP_REASON_TABLE: readonly MappingRow[] = [
   { code: IntDropReason.ROUTING_MISS, kernel: ['IP_INNOROUTES', 'IP_OUTNOROUTES', 'IP_INADDRERRORS', 'IP_INVALID_DEST'], why: 'no route, or no valid destination to route to' },
   { code: IntDropReason.IP_CHECKSUM, kernel: ['IP_CSUM'], why: 'IPv4 header checksum' },
-  { code: IntDropReason.TRAFFIC_MANAGER, kernel: ['QDISC_DROP', 'QDISC_OVERLIMIT', 'QDISC_CONGESTED', 'CAKE_FLOOD', 'FQ_BAND_LIMIT', 'FQ_HORIZON_LIMIT', 'FQ_FLOW_LIMIT', 'DUALPI2_STEP_DROP', 'CPU_BACKLOG', 'FULL_RING', 'NEIGH_QUEUEFULL', 'QUEUE_PURGE'], why: 'a queue (qdisc, CPU backlog, device ring, neighbour queue) was full or purged' },
+  { code: IntDropReason.TRAFFIC_MANAGER, kernel: ['QDISC_DROP', 'QDISC_OVERLIMIT', 'QDISC_CONGESTED', 'CAKE_FLOOD', 'FQ_BAND_LIMIT', 'FQ_HORIZON_LIMIT', 'FQ_FLOW_LIMIT', 'DUALPI2_STEP_DROP', 'CPU_BACKLOG', 'FULL_RING', 'NEIGH_QUEUEFULL', 'QUEUE_PURGE', 'SOCKET_RCVBUFF', 'SOCKET_BACKLOG', 'PROTO_MEM'], why: 'a queue (qdisc, CPU backlog, device ring, neighbour queue, a socket\'s receive buffer or backlog, the protocol\'s memory) was full or purged' },
   { code: IntDropReason.ACL_DENY, kernel: ['NETFILTER_DROP', 'TC_INGRESS', 'TC_EGRESS', 'BPF_CGROUP_EGRESS', 'XDP', 'SECURITY_HOOK', 'SOCKET_FILTER', 'XFRM_POLICY', 'TAP_FILTER', 'TAP_TXFILTER'], why: 'a filter or policy decided to drop (nftables/iptables, tc, BPF, LSM, IPsec policy)' },
-  { code: IntDropReason.BRIDGING_MISS, kernel: ['OTHERHOST', 'NEIGH_FAILED', 'NEIGH_CREATEFAIL', 'NEIGH_DEAD'], why: 'no L2 destination: the frame was for another host, or the next hop\'s address could not be resolved' },
+  { code: IntDropReason.BRIDGING_MISS, kernel: ['OTHERHOST', 'NEIGH_FAILED', 'NEIGH_CREATEFAIL', 'NEIGH_DEAD', 'NEIGH_HH_FILLFAIL'], why: 'no L2 destination: the frame was for another host, or the next hop\'s address could not be resolved' },
   { code: IntDropReason.ENCAP_FAIL, kernel: ['TUNNEL_TXINFO'], why: 'no tunnel metadata to encapsulate with' },
   { code: IntDropReason.DECAP_FAIL, kernel: ['VXLAN_INVALID_HDR', 'VXLAN_VNI_NOT_FOUND', 'IP_TUNNEL_ECN'], why: 'a tunnel packet could not be decapsulated' },
   { code: IntDropReason.CHECKSUM_FAIL, kernel: ['TCP_CSUM', 'UDP_CSUM', 'ICMP_CSUM', 'SKB_CSUM'], why: 'transport (L4) checksum' },
   { code: IntDropReason.IP_OPTIONS, kernel: ['IPV6_BAD_EXTHDR'], why: 'bad IPv6 extension header (the IPv6 counterpart of IP options)' },
-  { code: IntDropReason.UNAUTHORIZED_SOURCE, kernel: ['IP_RPFILTER', 'IP_INVALID_SOURCE', 'IP_LOCAL_SOURCE', 'MAC_INVALID_SOURCE'], why: 'source address refused (reverse-path filter, martian or local source)' },
+  { code: IntDropReason.UNAUTHORIZED_SOURCE, kernel: ['IP_RPFILTER', 'IP_INVALID_SOURCE', 'IP_LOCAL_SOURCE', 'MAC_INVALID_SOURCE', 'IP_LOCALNET'], why: 'source address refused (reverse-path filter, martian or local source, a 127/8 address off loopback)' },
 ];
 
 const BY_NAME = new Map<string, IntDropReasonCode>(DROP_REASON_TABLE.flatMap((row) => row.kernel.map((name) => [name, row.code] as const)));
@@ -51,9 +52,9 @@ const ETH_IPV6 = 0x86dd;
 const VLAN_TAGS = new Set([0x8100, 0x88a8]);
 
 /**
- * IP_INHDR ("IP header error") covers several INT codes; the copied packet says which:
- * a version other than the ethertype's → 25, IPv4 IHL < 5 → 30, TTL / hop limit ≤ 1 (the kernel
- * drops expiring packets as IP_INHDR when forwarding) → 26, else 0.
+ * IP_INHDR ("IP header error") when the copied packet's TTL / hop limit is ≤ 1 (the kernel drops
+ * expiring packets as IP_INHDR when forwarding) → 26, else 0. A wrong IP version or an IPv4 IHL
+ * < 5 (codes 25, 30) cannot occur here: int.bpf.c never tracks such packets.
  */
 export function refineIpHeaderDrop(frame: Buffer): IntDropReasonCode {
   let offset = 12;
@@ -64,20 +65,9 @@ export function refineIpHeaderDrop(frame: Buffer): IntDropReasonCode {
     ethertype = frame.readUInt16BE(offset);
   }
   const ip = offset + 2;
-  if (ethertype === ETH_IPV4) {
-    if (frame.length < ip + 9) return IntDropReason.UNKNOWN;
-    if (frame[ip]! >> 4 !== 4) return IntDropReason.IP_VERSION_INVALID;
-    if ((frame[ip]! & 0x0f) < 5) return IntDropReason.IP_IHL_INVALID;
-    if (frame[ip + 8]! <= 1) return IntDropReason.IP_TTL_ZERO;
-    return IntDropReason.UNKNOWN;
-  }
-  if (ethertype === ETH_IPV6) {
-    if (frame.length < ip + 8) return IntDropReason.UNKNOWN;
-    if (frame[ip]! >> 4 !== 6) return IntDropReason.IP_VERSION_INVALID;
-    if (frame[ip + 7]! <= 1) return IntDropReason.IP_TTL_ZERO;
-    return IntDropReason.UNKNOWN;
-  }
-  return IntDropReason.UNKNOWN;
+  const ttlAt = ethertype === ETH_IPV4 ? ip + 8 : ethertype === ETH_IPV6 ? ip + 7 : -1;
+  if (ttlAt < 0 || frame.length <= ttlAt) return IntDropReason.UNKNOWN;
+  return frame[ttlAt]! <= 1 ? IntDropReason.IP_TTL_ZERO : IntDropReason.UNKNOWN;
 }
 
 /** The INT code of a kernel drop reason name (without SKB_DROP_REASON_); unknown or null ⇒ 0. */
@@ -96,12 +86,13 @@ const CODE_NAMES: Record<IntDropReasonCode, string> = {
 /** The Markdown table of docs/int.md "Drop reasons". */
 export function renderDropReasonTable(): string {
   const lines = ['| INT code | meaning | kernel drop reasons (SKB_DROP_REASON_…) | why |', '|---|---|---|---|'];
-  lines.push(`| 25, 26, 30 or 0 | ${CODE_NAMES[25]}, ${CODE_NAMES[26]}, ${CODE_NAMES[30]} | IP_INHDR | refined from the copied packet: IP version ≠ ethertype's → 25; IPv4 IHL < 5 → 30; TTL / hop limit ≤ 1 → 26; else 0 |`);
+  lines.push(`| 26 or 0 | ${CODE_NAMES[26]} | IP_INHDR | refined from the copied packet: TTL / hop limit ≤ 1 → 26; else 0 |`);
   for (const row of DROP_REASON_TABLE) {
     lines.push(`| ${row.code} | ${CODE_NAMES[row.code]} | ${row.kernel.join(', ')} | ${row.why} |`);
   }
   lines.push(`| ${IntDropReason.PORT_VLAN_MAPPING_MISS} | ${CODE_NAMES[55]} | (none: a switch VLAN concept the host kernel does not report) | |`);
-  lines.push(`| 0 | ${CODE_NAMES[0]} | NOT_SPECIFIED and every other name | the kernel said nothing more precise, or no code fits |`);
+  lines.push(`| ${IntDropReason.IP_VERSION_INVALID}, ${IntDropReason.IP_IHL_INVALID} | ${CODE_NAMES[25]}, ${CODE_NAMES[30]} | (none: int.bpf.c tracks only packets with a valid IPv4/IPv6 header, so an IP_INHDR drop is never one of these) | |`);
+  lines.push(`| 0 | ${CODE_NAMES[0]} | NOT_SPECIFIED and every other name, e.g. NO_SOCKET; TCP_OFOMERGE, TCP_OLD_DATA (duplicates discarded, no data lost) | the kernel said nothing more precise, or no code fits |`);
   return lines.join('\n');
 }
 
