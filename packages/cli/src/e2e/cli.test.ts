@@ -21,7 +21,7 @@ function assertOneLineError(stderr: string, pattern: RegExp) {
 }
 
 test('every command has --help', () => {
-  for (const command of [[], ['run'], ['capture'], ['decode'], ['correlate'], ['export'], ['stack']]) {
+  for (const command of [[], ['run'], ['capture'], ['decode'], ['correlate'], ['export'], ['stack'], ['demo'], ['int'], ['int', 'listen']]) {
     const res = clovisor([...command, '--help']);
     assert.equal(res.code, 0, `${command.join(' ')} --help: ${res.stderr}`);
     assert.match(res.stdout, /Usage: clovisor/);
