@@ -14,7 +14,7 @@ import type { DesiredInterface } from '../core/interface-plan.js';
 import { AttachmentRecord } from './attachment-record.js';
 import { TcpEventJoin, type TcpEventJoinStats } from '../core/tcp-event-join.js';
 import { createCaptureMetrics, type CaptureMetrics, type CaptureMetricsSnapshot, type IntMetricsSnapshot } from './metrics.js';
-import { MetricsServer } from './metrics-server.js';
+import { MetricsEndpoint } from '@clovisor/core/metrics';
 import { SegmentSender } from './segment-sender.js';
 import { TcpTracer, type TcpTracerStats } from './tcp-tracer.js';
 
@@ -23,8 +23,10 @@ export interface CaptureSettings {
   interfaces: Array<{ name: string; service: string | null }>;
   ports: PortRule[];
   snaplen: number;
-  /** Prometheus /metrics on 0.0.0.0:<port>; absent or 0 = no metrics server */
+  /** Prometheus /metrics on 0.0.0.0:<port>; absent or 0 = no metrics server (unless `metrics`) */
   metricsPort?: number;
+  /** the process's endpoint, started and stopped by its owner: capture's families join the other stages' there */
+  metrics?: MetricsEndpoint | null;
   /** node NICs (--node-interface): packets of flows already known from a pod interface are timed there */
   nodeInterfaces?: string[];
   /** max_entries of the kernel flow table (--flow-table-size) */
@@ -114,7 +116,8 @@ export class CaptureStage implements Component {
   private readonly lastFailure = new Map<string, string>();
   /** only with a metrics port: prom-client's process metrics cost timers and GC observers */
   private metrics: CaptureMetrics | null = null;
-  private metricsServer: MetricsServer | null = null;
+  /** the endpoint this stage started itself (metricsPort without `metrics`) */
+  private metricsServer: MetricsEndpoint | null = null;
   private readonly settings: CaptureSettings;
   private readonly tracedListeners: Array<(traced: TracedInterface[]) => void> = [];
   private intStats: (() => IntMetricsSnapshot) | null = null;
@@ -173,7 +176,7 @@ export class CaptureStage implements Component {
 
   /** The port /metrics is served on, or null without a metrics server. */
   metricsPort(): number | null {
-    return this.metricsServer?.port() ?? null;
+    return (this.settings.metrics ?? this.metricsServer)?.port() ?? null;
   }
 
   async prepare(): Promise<void> {
@@ -223,9 +226,14 @@ export class CaptureStage implements Component {
       throw bpfFailure(err);
     }
     // listen here, not in start(): a port in use should fail before the caller waits on Kafka
-    if (this.settings.metricsPort) {
-      const metrics = (this.metrics ??= createCaptureMetrics(() => this.stats()));
-      const server = new MetricsServer({ port: this.settings.metricsPort, render: () => metrics.render(), contentType: metrics.contentType }, this.log.child('metrics'));
+    const shared = this.settings.metrics ?? null;
+    if (shared && !this.metrics) {
+      const metrics = (this.metrics = createCaptureMetrics(() => this.stats(), { registry: shared.registry }));
+      shared.onScrape(() => metrics.update());
+    } else if (!shared && this.settings.metricsPort) {
+      const server = new MetricsEndpoint({ port: this.settings.metricsPort }, this.log.child('metrics'));
+      const metrics = (this.metrics = createCaptureMetrics(() => this.stats(), { registry: server.registry }));
+      server.onScrape(() => metrics.update());
       try {
         await server.start();
       } catch (err) {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger, ConfigError } from '@clovisor/core';
 import { createCaptureMetrics, type CaptureMetricsSnapshot } from './metrics.js';
-import { MetricsServer } from './metrics-server.js';
+import { MetricsServer } from '@clovisor/core/metrics';
 
 const log = createLogger('metrics-test', () => undefined);
 

@@ -47,6 +47,8 @@ export interface IntMetricsSnapshot {
 
 export interface CaptureMetrics {
   readonly registry: Registry;
+  /** Copies the provider's current numbers into the metrics (a shared endpoint calls it on each scrape). */
+  update(): void;
   /** Prometheus text exposition of the provider's current numbers. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -57,13 +59,14 @@ export interface CaptureMetrics {
 type Counters = Record<string, Counter<string>>;
 
 /**
- * Defines every clovisor_capture_* metric in a registry of its own (not prom-client's global
- * one, so two agents in one process, e.g. tests, do not collide). Counters mirror totals kept
- * elsewhere: on each scrape they are reset and set to the total, which is monotonic anyway.
+ * Defines every clovisor_capture_* metric in the given registry (a process's MetricsEndpoint,
+ * shared with its other stages) or in one of its own (never prom-client's global one, so two
+ * agents in one process, e.g. tests, do not collide). Counters mirror totals kept elsewhere: on
+ * each scrape they are reset and set to the total, which is monotonic anyway.
  */
-export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, options: { processMetrics?: boolean } = {}): CaptureMetrics {
-  const registry = new Registry();
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, options: { processMetrics?: boolean; registry?: Registry } = {}): CaptureMetrics {
+  const registry = options.registry ?? new Registry();
+  if (!options.registry && (options.processMetrics ?? true)) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name: `clovisor_capture_${name}`, help, labelNames, registers });
   const gauge = (name: string, help: string) => new Gauge({ name: `clovisor_capture_${name}`, help, registers });
@@ -205,6 +208,9 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
   return {
     registry,
     contentType: registry.contentType,
+    update() {
+      update(provider());
+    },
     async render() {
       update(provider());
       return registry.metrics();
