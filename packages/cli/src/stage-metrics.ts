@@ -18,11 +18,9 @@ export function metricsPortFor(stages: readonly StageName[], given: string | und
   return stages.length === 1 ? DEFAULT_METRICS_PORTS[stages[0]!] : DEFAULT_METRICS_PORTS.capture;
 }
 
-/** Listens on the port (before anything waits on Kafka, so a port in use fails at once); null for 0. */
-export async function openMetricsEndpoint(port: number, log: Logger): Promise<MetricsEndpoint | null> {
+/** The endpoint for the port, not listening yet (the stages add their families first); null for 0. */
+export async function metricsEndpoint(port: number, log: Logger): Promise<MetricsEndpoint | null> {
   if (port === 0) return null;
   const { MetricsEndpoint } = await import('@clovisor/core/metrics');
-  const endpoint = new MetricsEndpoint({ port }, log);
-  await endpoint.start();
-  return endpoint;
+  return new MetricsEndpoint({ port }, log);
 }

@@ -11,7 +11,7 @@ import { INT_FLAG_OPTIONS, resolveIntFlags, type IntExportConfig, type IntFlags 
 import { SELF_TRACE_FLAG_OPTIONS, resolveSelfTrace, type SelfTraceConfig, type SelfTraceFlags } from '../self-trace/config.js';
 import { ownTargets } from '../self-capture/conflicts.js';
 import { refuseSelfCapture } from '../self-capture/guard.js';
-import { metricsPortFor, openMetricsEndpoint } from '../stage-metrics.js';
+import { metricsEndpoint, metricsPortFor } from '../stage-metrics.js';
 
 export type StageName = 'capture' | 'decode' | 'correlate' | 'export';
 
@@ -129,20 +129,19 @@ async function startStages(
     const own = ownTargets({ ...config, otlpEndpoint: stages.includes('export') ? config.otlpEndpoint : null, selfTraceEndpoint: selfTrace?.endpoint ?? null });
     await refuseSelfCapture(own, config.interfaces.map((i) => i.name), config.ports.map((p) => p.port));
   }
-  // stopped last (after the stages' final flush), or here when starting fails
-  const metrics = await openMetricsEndpoint(config.metricsPort, log.child('metrics'));
-  const capture = stages.includes('capture') ? await buildCapture(producer, { ...config, metrics }, log.child('capture')).catch(async (err: unknown) => {
-    await metrics?.stop();
-    throw err;
-  }) : null;
-  if (capture) await capture.prepare().catch(async (err: unknown) => {
-    await metrics?.stop();
-    throw err;
-  });
+  // one endpoint for every stage of the process; stopped last, after the stages' final flush
+  const metrics = await metricsEndpoint(config.metricsPort, log.child('metrics'));
+  const capture = stages.includes('capture') ? await buildCapture(producer, { ...config, metrics }, log.child('capture')) : null;
+  if (capture) await capture.prepare();
   const int = capture && config.int ? await buildInt(producer, capture, config.node, config.int, log.child('int')) : null;
   if (int) await int.prepare().catch(async (err: unknown) => {
     await capture?.stop();
-    await metrics?.stop();
+    throw err;
+  });
+  // listening before the wait on Kafka: a port in use fails at once (after capture's own checks)
+  if (metrics) await metrics.start().catch(async (err: unknown) => {
+    await int?.stop();
+    await capture?.stop();
     throw err;
   });
   if (stages.includes('export')) config = { ...config, otlpEndpoint: chooseOtlpEndpoint(config, capture, log) };
