@@ -1,7 +1,7 @@
 // The capture agent's Prometheus metrics. Values are copied from the stage's stats() when a
 // scrape arrives, so the packet path stays free of metric calls; only the Kafka send latency
 // histogram is observed as it happens (one observation per Kafka request, not per packet).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CaptureCounters, FlowTableStats, RingReaderStats } from '@clovisor/libbpf';
 import type { FlowTrackerStats } from '../core/flow-tracker.js';
 import type { SegmentSenderStats } from './segment-sender.js';
@@ -46,12 +46,8 @@ export interface IntMetricsSnapshot {
 }
 
 export interface CaptureMetrics {
-  readonly registry: Registry;
-  /** Copies the provider's current numbers into the metrics (a shared endpoint calls it on each scrape). */
+  /** Copies the provider's current numbers into the metrics (the endpoint calls it on each scrape). */
   update(): void;
-  /** Prometheus text exposition of the provider's current numbers. */
-  render(): Promise<string>;
-  readonly contentType: string;
   /** One Kafka send took this long (seconds). */
   observeSendDuration(seconds: number, ok: boolean): void;
 }
@@ -59,14 +55,12 @@ export interface CaptureMetrics {
 type Counters = Record<string, Counter<string>>;
 
 /**
- * Defines every clovisor_capture_* metric in the given registry (a process's MetricsEndpoint,
- * shared with its other stages) or in one of its own (never prom-client's global one, so two
+ * Defines every clovisor_capture_* metric in the registry of a MetricsEndpoint (the process's,
+ * shared with its other stages, or the stage's own; never prom-client's global one, so two
  * agents in one process, e.g. tests, do not collide). Counters mirror totals kept elsewhere: on
  * each scrape they are reset and set to the total, which is monotonic anyway.
  */
-export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, options: { processMetrics?: boolean; registry?: Registry } = {}): CaptureMetrics {
-  const registry = options.registry ?? new Registry();
-  if (!options.registry && (options.processMetrics ?? true)) collectDefaultMetrics({ register: registry });
+export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, registry: Registry): CaptureMetrics {
   const registers = [registry];
   const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name: `clovisor_capture_${name}`, help, labelNames, registers });
   const gauge = (name: string, help: string) => new Gauge({ name: `clovisor_capture_${name}`, help, registers });
@@ -206,14 +200,8 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
   };
 
   return {
-    registry,
-    contentType: registry.contentType,
     update() {
       update(provider());
-    },
-    async render() {
-      update(provider());
-      return registry.metrics();
     },
     observeSendDuration(seconds, ok) {
       sendDuration.observe({ result: ok ? 'ok' : 'error' }, seconds);
