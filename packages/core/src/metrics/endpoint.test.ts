@@ -82,3 +82,17 @@ test('a stage whose stats throw: the scrape answers 500 and the endpoint keeps s
     await endpoint.stop();
   }
 });
+
+test('component contract: stop() without start() and twice is safe; start() twice listens once', async () => {
+  const never = new MetricsEndpoint({ port: 0, host: '127.0.0.1', processMetrics: false }, log);
+  await never.stop();
+  await never.stop();
+  const endpoint = new MetricsEndpoint({ port: 0, host: '127.0.0.1', processMetrics: false }, log);
+  await endpoint.start();
+  const port = endpoint.port();
+  await endpoint.start();
+  assert.equal(endpoint.port(), port);
+  await endpoint.stop();
+  await endpoint.stop();
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/metrics`));
+});
