@@ -14,12 +14,13 @@ import { resolveRunConfig, type Env, type RunFlags } from './config.js';
 import { FLAG_OPTIONS } from './commands/stages.js';
 import { STAGE_COMMANDS } from './commands/stage-commands.js';
 import { checkCaptureSources } from './commands/capture-component.js';
+import { metricsPortFor } from './stage-metrics.js';
 import { parseRedisConfig } from '@clovisor/capture';
 
 const DIR = fileURLToPath(new URL('../../../deploy/kubernetes/', import.meta.url));
 
 interface EnvVar { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }
-interface Container { name: string; image: string; command?: string[]; args?: string[]; env?: EnvVar[]; securityContext?: { privileged?: boolean }; volumeMounts?: Array<{ name: string; mountPath: string }> }
+interface Container { name: string; image: string; command?: string[]; args?: string[]; env?: EnvVar[]; ports?: Array<{ name?: string; containerPort: number }>; securityContext?: { privileged?: boolean }; volumeMounts?: Array<{ name: string; mountPath: string }> }
 interface PodSpec { serviceAccountName?: string; automountServiceAccountToken?: boolean; hostNetwork?: boolean; containers: Container[]; volumes?: Array<{ name: string; hostPath?: { path: string } }> }
 type Doc = { kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
 
@@ -78,6 +79,10 @@ test('every clovisor container runs a real command with flags and environment th
     assert.deepEqual(flags._, [], `${where}: no positional arguments`);
     const config = resolveRunConfig(flags, env);
     if (STAGE_COMMANDS[command]!.includes('capture')) assert.equal(checkCaptureSources(config), null, `${where}: capture settings`);
+    // Prometheus finds /metrics through the container port named "metrics": the port the CLI serves on
+    const served = metricsPortFor(STAGE_COMMANDS[command]!, flags['metrics-port'] ?? env['CLOVISOR_METRICS_PORT'], config.metricsPort);
+    assert.ok(served > 0, `${where}: serves /metrics`);
+    assert.equal(c.ports?.find((p) => p.name === 'metrics')?.containerPort, served, `${where}: containerPort "metrics" is the --metrics-port it serves on`);
   }
 });
 

@@ -8,3 +8,4 @@ export { ExporterStage, type ExporterStageOptions, type ExporterStageStats } fro
 export { IntExportStage, type IntExportStageOptions, type IntExportStageStats } from './io/int-stage.js';
 export { UdpSender, type UdpTarget, type UdpSenderStats } from './io/udp-sender.js';
 export * from './core/int/index.js';
+export { exporterMetrics, intExporterMetrics } from './io/metrics.js';
