@@ -22,7 +22,7 @@ export interface RunConfig {
   ports: PortRule[];
   node: string;
   snaplen: number;
-  /** capture's Prometheus /metrics port on 0.0.0.0; 0 = no metrics server */
+  /** Prometheus /metrics port on 0.0.0.0 (every stage of the process); 0 = no metrics server. The CLI's per-command default: stage-metrics.ts */
   metricsPort: number;
   /** node NICs where packets of flows known from pod interfaces are timed */
   nodeInterfaces: string[];

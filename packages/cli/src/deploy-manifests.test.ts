@@ -88,6 +88,13 @@ function checkClovisorContainer(w: Doc, c: Container, envRead: Set<string>): Ret
   return resolveStageSettings(command, STAGE_COMMANDS[command]!, flags, env);
 }
 
+/** The container port named "metrics" is the port the CLI serves /metrics on (resolveStageSettings: metricsPortFor). */
+function checkMetricsPort(w: Doc, c: Container, served: number): void {
+  const where = `${w.kind}/${w.metadata.name} container ${c.name}`;
+  assert.ok(served > 0, `${where}: serves /metrics`);
+  assert.equal(c.ports?.find((p) => p.name === 'metrics')?.containerPort, served, `${where}: containerPort "metrics" is the --metrics-port it serves on`);
+}
+
 /** Every volume mount names a volume of its pod, and no two mounts share a path. */
 function checkMounts(w: Doc): void {
   const spec = podSpec(w);
@@ -121,6 +128,8 @@ test('every clovisor container runs a real command with flags and environment th
     const { config, intExport } = checkClovisorContainer(w, c, envRead);
     assert.equal(config.int, null, `${w.metadata.name}: the base manifests leave INT off (it needs kernel BTF on every node)`);
     assert.equal(intExport, null, `${w.metadata.name}: no INT collector in the base manifests`);
+    // Prometheus finds /metrics through the container port named "metrics": the port the CLI serves on
+    checkMetricsPort(w, c, config.metricsPort);
   }
   for (const w of workloads) checkMounts(w);
 });
@@ -200,6 +209,7 @@ test('INT manifests: every container runs flags and environment the CLI accepts,
   for (const { w, c } of clovisor) {
     assert.ok(c.image.startsWith('clovisor:'));
     const { config, intExport } = checkClovisorContainer(w, c, envRead);
+    checkMetricsPort(w, c, config.metricsPort);
     if (w.kind === 'DaemonSet') {
       assert.ok(config.int, 'capture runs with --int');
       assert.equal(config.int.watchlistPath, '/etc/clovisor/int/watchlist.yaml');

@@ -18,6 +18,11 @@ Connections (flag, environment, default):
   (environment only) CLOVISOR_TOPIC_SUFFIX  appended to every topic and consumer-group name,
                                 to run isolated pipelines on one Kafka
   --log-level debug|info|warn|error  CLOVISOR_LOG_LEVEL info
+  --metrics-port <port>         CLOVISOR_METRICS_PORT   capture and run 9464, decode 9465,
+                                correlate 9466, export 9467; 0 = off
+                                Prometheus /metrics on 0.0.0.0: the clovisor_<stage>_* counters
+                                of every stage of this process (drops, evictions, dead letters
+                                included) on one port (docs/self-observability.md)
 
 Self-tracing (docs/self-observability.md), off by default:
   --self-trace-endpoint <url>   CLOVISOR_SELF_TRACE_ENDPOINT  off
@@ -74,7 +79,6 @@ Capture (flag, environment, default):
         dns (UDP and TCP), redis, postgres, kafka; mysql mqtt mongo tcp tls udp are captured
         and published (decode them with a plugin, see docs/plugins.md).
   --snaplen <bytes>                 CLOVISOR_SNAPLEN    4096 (64-8192): payload bytes copied per packet
-  --metrics-port <port>             CLOVISOR_METRICS_PORT 9464: Prometheus /metrics on 0.0.0.0 (0 = off)
   --node <name>                     CLOVISOR_NODE_NAME or NODE_NAME, else the host name
   --kubernetes                      CLOVISOR_KUBERNETES=1
         follow the pods of this node (--node) instead of --interface/--port (which it refuses):

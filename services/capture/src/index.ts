@@ -9,7 +9,6 @@ export { planInterfaces, egressTargetsFor, type DesiredInterface, type EgressTar
 export { AttachmentRecord } from './io/attachment-record.js';
 export { FlowTracker, type FlowTrackerOptions, type FlowTrackerStats, type MonitoredInterface } from './core/flow-tracker.js';
 export { createCaptureMetrics, type CaptureMetrics, type CaptureMetricsSnapshot, type IntMetricsSnapshot } from './io/metrics.js';
-export { MetricsServer, type MetricsServerOptions } from './io/metrics-server.js';
 export {
   parseRedisConfig, defaultRedisConfig, RedisConfigKeys, DEFAULT_SELECTORS,
   type CaptureRedisConfig, type ConfigIssue, type EgressRule, type LabelSelector, type OtlpSuggestion,

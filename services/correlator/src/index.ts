@@ -17,3 +17,4 @@ export { CorrelatorStage, type CorrelatorStageOptions, type CorrelatorStageStats
 export { PartitionedCorrelator, type PartitionedCorrelatorOptions, type PartitionedStats, type RecordPhase } from './core/partitioned.js';
 export { type Emitted } from './core/connection-join.js';
 export { benchCorrelator, type CorrelatorBench } from './bench/throughput.js';
+export { correlatorMetrics } from './io/metrics.js';

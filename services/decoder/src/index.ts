@@ -29,3 +29,4 @@ export { PluginConfigWatcher, PLUGIN_CONFIG_KEY, PLUGIN_RELOAD_CHANNEL, type Plu
 export { parsePluginSpec, mergePluginSpecs } from './plugins/spec.js';
 export { checkPluginModule } from './plugins/load.js';
 export { benchHttp2 } from './bench/http2-throughput.js';
+export { decoderMetrics, type DecoderMetricsSnapshot } from './io/metrics.js';

@@ -9,3 +9,4 @@ export { IntExportStage, type IntExportStageOptions, type IntExportStageStats } 
 export { UdpSender, type UdpTarget, type UdpSenderStats } from './io/udp-sender.js';
 export * from './core/int/index.js';
 export * from './collector/index.js';
+export { exporterMetrics, intExporterMetrics } from './io/metrics.js';

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Logger, RecordProducer } from '@clovisor/core';
+import type { MetricsEndpoint } from '@clovisor/core/metrics';
 import type { CaptureStage, IntStage, KubernetesCapture } from '@clovisor/capture';
 import { Defaults, type IntRunConfig, type RunConfig } from '../config.js';
 
@@ -25,7 +26,8 @@ export function checkCaptureSources(config: RunConfig): string | null {
 }
 
 /** Loads only what the mode needs: the Kubernetes client costs tens of MB an agent without --kubernetes should not pay. */
-export async function buildCapture(producer: RecordProducer, config: RunConfig, log: Logger): Promise<CaptureComponent> {
+/** `config.metrics`: the process's endpoint, where capture's families go (then no server of its own). */
+export async function buildCapture(producer: RecordProducer, config: RunConfig & { metrics?: MetricsEndpoint | null }, log: Logger): Promise<CaptureComponent> {
   if (!config.kubernetes) {
     const { CaptureStage } = await import('@clovisor/capture/stage');
     return new CaptureStage(producer, config, log);

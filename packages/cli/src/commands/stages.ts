@@ -11,6 +11,7 @@ import { INT_FLAG_OPTIONS, resolveIntFlags, type IntExportConfig, type IntFlags 
 import { SELF_TRACE_FLAG_OPTIONS, resolveSelfTrace, type SelfTraceConfig, type SelfTraceFlags } from '../self-trace/config.js';
 import { ownTargets } from '../self-capture/conflicts.js';
 import { refuseSelfCapture } from '../self-capture/guard.js';
+import { metricsEndpoint, metricsPortFor } from '../stage-metrics.js';
 
 export type StageName = 'capture' | 'decode' | 'correlate' | 'export';
 
@@ -62,7 +63,8 @@ function writtenTopics(stages: StageName[], int: boolean): Array<{ topic: string
  */
 export function resolveStageSettings(command: string, stages: StageName[], flags: RunFlags & CorrelatorFlags & IntFlags & { _: string[] }, env: NodeJS.ProcessEnv) {
   if (flags._.length > 0) throw new UsageError(command, `unexpected argument "${flags._[0]}"`);
-  const config = resolveRunConfig(flags, env);
+  const resolved = resolveRunConfig(flags, env);
+  const config = { ...resolved, metricsPort: metricsPortFor(stages, flags['metrics-port'] ?? env['CLOVISOR_METRICS_PORT'], resolved.metricsPort) };
   const correlatorOptions = resolveCorrelatorFlags(flags, env);
   // INT reports are the exporter's: other stages refuse the flags (and ignore the environment)
   const intExport = stages.includes('export') ? resolveIntFlags(flags, env) : null;
@@ -127,18 +129,27 @@ async function startStages(
   const started: Component[] = [];
   // Each stage's code is loaded only when it runs: a capture agent holding the decoder, the
   // exporter's OTLP clients and the Kubernetes client it does not use costs ~100 MB of RSS.
-  const { DecoderStage } = stages.includes('decode') ? await import('@clovisor/decoder') : { DecoderStage: null };
-  const { CorrelatorStage } = stages.includes('correlate') ? await import('@clovisor/correlator') : { CorrelatorStage: null };
-  const { ExporterStage, IntExportStage } = stages.includes('export') ? await import('@clovisor/exporter') : { ExporterStage: null, IntExportStage: null };
+  const { DecoderStage, decoderMetrics } = stages.includes('decode') ? await import('@clovisor/decoder') : { DecoderStage: null, decoderMetrics: null };
+  const { CorrelatorStage, correlatorMetrics } = stages.includes('correlate') ? await import('@clovisor/correlator') : { CorrelatorStage: null, correlatorMetrics: null };
+  const { ExporterStage, IntExportStage, exporterMetrics, intExporterMetrics } = stages.includes('export')
+    ? await import('@clovisor/exporter') : { ExporterStage: null, IntExportStage: null, exporterMetrics: null, intExporterMetrics: null };
   // Capture checks its interfaces and BPF before waiting on Kafka: a typo should fail at once.
   if (stages.includes('capture')) {
     const own = ownTargets({ ...config, otlpEndpoint: stages.includes('export') ? config.otlpEndpoint : null, selfTraceEndpoint: selfTrace?.endpoint ?? null });
     await refuseSelfCapture(own, config.interfaces.map((i) => i.name), config.ports.map((p) => p.port));
   }
-  const capture = stages.includes('capture') ? await buildCapture(producer, config, log.child('capture')) : null;
+  // one endpoint for every stage of the process; stopped last, after the stages' final flush
+  const metrics = await metricsEndpoint(config.metricsPort, log.child('metrics'));
+  const capture = stages.includes('capture') ? await buildCapture(producer, { ...config, metrics }, log.child('capture')) : null;
   if (capture) await capture.prepare();
   const int = capture && config.int ? await buildInt(producer, capture, config.node, config.int, log.child('int')) : null;
   if (int) await int.prepare().catch(async (err: unknown) => {
+    await capture?.stop();
+    throw err;
+  });
+  // listening before the wait on Kafka: a port in use fails at once (after capture's own checks)
+  if (metrics) await metrics.start().catch(async (err: unknown) => {
+    await int?.stop();
     await capture?.stop();
     throw err;
   });
@@ -148,6 +159,7 @@ async function startStages(
     if (signal.aborted) {
       await capture?.stop();
       await int?.stop();
+      await metrics?.stop();
       return { components: [], otlpEndpoint: config.otlpEndpoint };
     }
     // missing topics get the same per-topic retention and compression as `clovisor topics create`
@@ -158,27 +170,42 @@ async function startStages(
     const ordered: Component[] = [];
     if (capture) ordered.push(capture);
     if (int) ordered.push(int);
-    if (DecoderStage) ordered.push(new DecoderStage(kafka, producer, log.child('decoder'), {}, { specs: config.plugins, redisUrl: config.redisUrl }));
-    if (CorrelatorStage) ordered.push(new CorrelatorStage(kafka, producer, log.child('correlator'), { ...correlatorOptions, legacyTags: config.legacyTags }));
+    if (DecoderStage) {
+      const decoder = new DecoderStage(kafka, producer, log.child('decoder'), {}, { specs: config.plugins, redisUrl: config.redisUrl });
+      metrics?.add('clovisor_decoder', decoderMetrics(() => decoder.metricsSnapshot()));
+      ordered.push(decoder);
+    }
+    if (CorrelatorStage) {
+      const correlator = new CorrelatorStage(kafka, producer, log.child('correlator'), { ...correlatorOptions, legacyTags: config.legacyTags });
+      metrics?.add('clovisor_correlator', correlatorMetrics(() => correlator.stats()));
+      ordered.push(correlator);
+    }
     if (stages.includes('export') && !(await endpointAccepts(config.otlpEndpoint))) {
       log.warn(`OTLP endpoint ${config.otlpEndpoint} is not reachable: spans wait in Kafka and are exported once it answers (start Jaeger with \`clovisor stack up\` or pass --otlp-endpoint)`);
     }
     if (ExporterStage) {
       const exporter = new ExporterStage(kafka, producer, { protocol: config.otlpProtocol, endpoint: config.otlpEndpoint }, log.child('exporter'));
       followOtlpSuggestion(config, capture, exporter, log);
+      metrics?.add('clovisor_exporter', exporterMetrics(() => exporter.stats()));
       ordered.push(exporter);
     }
-    if (IntExportStage && intExport) ordered.push(new IntExportStage(kafka, producer, intExport, log.child('int-exporter')));
+    if (IntExportStage && intExport) {
+      const intExporter = new IntExportStage(kafka, producer, intExport, log.child('int-exporter'));
+      metrics?.add('clovisor_exporter_int', intExporterMetrics(() => intExporter.stats()));
+      ordered.push(intExporter);
+    }
     for (const component of ordered) {
       await component.start();
       started.push(component);
     }
     started.push(producer);
+    if (metrics) started.push(metrics);
     return { components: started, otlpEndpoint: config.otlpEndpoint };
   } catch (err) {
     if (capture) await capture.stop();
     if (int && !started.includes(int)) await int.stop();
     for (const component of started) await component.stop().catch(() => undefined);
+    await metrics?.stop();
     throw err;
   }
 }

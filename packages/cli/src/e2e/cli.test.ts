@@ -63,7 +63,7 @@ test('without root, capture says it needs root', () => {
 });
 
 test('Kafka unreachable at start: retries with backoff, says what to do, exits 0 on SIGINT', async () => {
-  const child = spawn(process.execPath, [CLOVISOR_BIN, 'decode', '--brokers', '127.0.0.1:1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLOVISOR_BIN, 'decode', '--brokers', '127.0.0.1:1', '--metrics-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const deadline = Date.now() + 20_000;
@@ -76,7 +76,7 @@ test('Kafka unreachable at start: retries with backoff, says what to do, exits 0
 });
 
 test('OTLP endpoint unreachable at start: says so, keeps running, exits 0 on SIGINT', async () => {
-  const child = spawn(process.execPath, [CLOVISOR_BIN, 'export', '--otlp-endpoint', 'http://127.0.0.1:1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLOVISOR_BIN, 'export', '--otlp-endpoint', 'http://127.0.0.1:1', '--metrics-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const deadline = Date.now() + 30_000;

@@ -3,6 +3,7 @@
 // by the exporter, received by a UDP collector on loopback that decodes them from the spec
 // (services/exporter/src/testing); and the hop on the spans of the same run in Jaeger. Real curl
 // traffic between two Lab pods; a real drop by a policy rule for the client pod's own address.
+// Every stage's counters on the run's one /metrics endpoint.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -16,6 +17,8 @@ import { startClovisor, type PipelineProcess } from '../lab/pipeline-process.js'
 import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
 import { serveHttp } from '../lab/serve-http.js';
 import { tag, waitForTrace } from '../lab/jaeger-query.js';
+import { scrapeMetrics, waitForMetrics } from '../lab/scrape-metrics.js';
+import { freePort } from '@clovisor/stack/testing';
 
 const run = promisify(execFile);
 const PORT = 8080;
@@ -29,6 +32,7 @@ let server: Pod;
 let pipeline: PipelineProcess | undefined;
 let topics: IsolatedTopics;
 let collector: IntCollector;
+let metricsPort: number;
 
 type V05Report = Extract<DecodedReport, { version: 0 }>;
 type DecodedV05 = V05Report['report'];
@@ -56,9 +60,10 @@ before(async () => {
   server = await lab.addPod('server');
   await serveHttp(server, PORT);
   collector = await IntCollector.start();
+  metricsPort = await freePort();
   pipeline = await startClovisor([
     'run', '--node', `int-run-${lab.id}`, '--interface', `${client.hostInterface}=int-run-client-${lab.id}`, '--interface', `${server.hostInterface}=int-run-server-${lab.id}`,
-    '--port', `${PORT}=http`, '--metrics-port', '0', '--int', '--topology-port', '0', '--node-address', NODE_ADDRESS, '--int-collector', collector.address,
+    '--port', `${PORT}=http`, '--metrics-port', String(metricsPort), '--int', '--topology-port', '0', '--node-address', NODE_ADDRESS, '--int-collector', collector.address,
   ], { ...topics.env, CLOVISOR_BROKERS: stack.brokers, CLOVISOR_OTLP_ENDPOINT: stack.otlpHttp });
 });
 
@@ -107,4 +112,35 @@ test('a drop by a policy rule arrives as a v0.5 drop report with reason 29 (rout
   assert.equal(report.switchId, SWITCH_ID);
   assert.equal(report.ingressPort, ifindex(client.hostInterface));
   assert.equal(report.egressPort, 0);
+});
+
+test('one /metrics for the whole run: capture, decoder, correlator, OTLP exporter and INT exporter counters', async () => {
+  // after the tests above: traced requests exported as spans, hop and drop reports sent
+  const positive = (v: number) => v > 0;
+  const scrape = await waitForMetrics(metricsPort, {
+    'clovisor_capture_int_events_total{kind="hop"}': positive,
+    clovisor_capture_segment_batches_sent_total: positive,
+    clovisor_decoder_records_consumed_total: positive,
+    clovisor_decoder_transactions_produced_total: positive,
+    clovisor_decoder_dead_lettered_total: (v) => v === 0,
+    clovisor_correlator_spans_produced_total: positive,
+    clovisor_exporter_spans_exported_total: (v) => v >= 2,
+    'clovisor_exporter_int_reports_total{kind="flow"}': positive,
+    'clovisor_exporter_int_reports_total{kind="drop"}': positive,
+    clovisor_exporter_int_datagrams_sent_total: (v) => v === collector.received.length + collector.undecodable.length,
+  });
+  // one span per transaction, once the correlator has caught up (a SERVER span may wait 2 s for its CLIENT)
+  let latest = scrape;
+  const spansOf = () => latest.values.get('clovisor_correlator_spans_produced_total');
+  const transactionsOf = () => latest.values.get('clovisor_decoder_transactions_produced_total');
+  for (const deadline = Date.now() + 10_000; spansOf() !== transactionsOf() && Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 250));
+    latest = await scrapeMetrics(metricsPort);
+  }
+  assert.equal(spansOf(), transactionsOf(), 'one span per transaction');
+  const families = [...scrape.help.keys()].filter((name) => name.startsWith('clovisor_'));
+  for (const prefix of ['clovisor_capture_', 'clovisor_decoder_', 'clovisor_correlator_', 'clovisor_exporter_', 'clovisor_exporter_int_']) {
+    assert.ok(families.some((name) => name.startsWith(prefix)), `${prefix}* on the endpoint`);
+  }
+  assert.equal((scrape.text.match(/^process_cpu_seconds_total /gm) ?? []).length, 1, 'process metrics once');
 });

@@ -202,6 +202,7 @@ test('a service port change updates the kernel port map live: 8081 (named metric
 
 test('a changed clovisor_jaeger_collector applies live: the exporter switches endpoint and spans keep arriving', async () => {
   const mark = agent.log().length;
+  const requestsBefore = await metric('clovisor_exporter_otlp_requests_total');
   // the same Jaeger under another name: spans still arrive only if the new exporter works
   await redis('SET', 'clovisor_jaeger_collector', 'localhost:14268');
   await within(2000, 'the new collector noticed', async () => /OTLP endpoint from Redis changed otlp=http:\/\/localhost:4318 key=clovisor_jaeger_collector/.test(agent.log().slice(mark)));
@@ -210,6 +211,9 @@ test('a changed clovisor_jaeger_collector applies live: the exporter switches en
   const trace = await waitForTrace(stack.jaegerQuery, traceId, 1, 60_000);
   assert.ok(trace, `trace ${traceId} never reached Jaeger after the switch; log:\n${agent.log().slice(-3000)}`);
   assert.match(agent.log().slice(mark), /exporting to a new OTLP endpoint otlp=http:\/\/localhost:4318/);
+  // the run's one /metrics: the replaced OTLP client's requests still counted, the new one's added
+  assert.ok(requestsBefore > 0, 'spans were exported before the switch');
+  assert.ok(await metric('clovisor_exporter_otlp_requests_total') > requestsBefore, 'clovisor_exporter_otlp_requests_total went on from its total');
 });
 
 test('pods of unselected namespaces are not attached; adding a label selector to clovisor_labels attaches within 2 s; removing it detaches', async () => {

@@ -139,7 +139,7 @@ test('an unreachable registry: pcap import and a stage fail at start with a mess
   const res = clovisor(['pcap', 'import', FIXTURES + WITH_REGISTRY, '--topic', topic('segments'), '--schema-registry', nobody]);
   assert.equal(res.code, 1);
   assert.match(res.stderr, new RegExp(`schema registry unreachable at ${nobody.replaceAll('.', '\\.')}: .*\\(start it or fix --schema-registry\\)`));
-  const decode = clovisor(['decode', '--redis', `${stack.redis}/14`, '--schema-registry', nobody], 60_000);
+  const decode = clovisor(['decode', '--redis', `${stack.redis}/14`, '--schema-registry', nobody, '--metrics-port', '0'], 60_000);
   assert.equal(decode.code, 1, decode.stderr);
   assert.match(decode.stderr, /schema registry unreachable at .*\(start it or fix --schema-registry\)/);
 });

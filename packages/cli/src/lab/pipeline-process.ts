@@ -11,9 +11,13 @@ export interface PipelineProcess {
   stop(timeoutMs?: number): Promise<number | string>;
 }
 
-/** Starts `clovisor <args>` and resolves once it logged that it is running. */
+/**
+ * Starts `clovisor <args>` and resolves once it logged that it is running. Without
+ * --metrics-port (or CLOVISOR_METRICS_PORT in `env`) it serves no /metrics: tests running at the
+ * same time on one host would otherwise collide on the default ports.
+ */
 export async function startClovisor(args: string[], env: NodeJS.ProcessEnv = process.env, readyTimeoutMs = 60_000): Promise<PipelineProcess> {
-  const child = spawn(process.execPath, [CLOVISOR_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLOVISOR_BIN, ...args], { env: { CLOVISOR_METRICS_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;

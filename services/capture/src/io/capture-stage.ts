@@ -14,7 +14,7 @@ import type { DesiredInterface } from '../core/interface-plan.js';
 import { AttachmentRecord } from './attachment-record.js';
 import { TcpEventJoin, type TcpEventJoinStats } from '../core/tcp-event-join.js';
 import { createCaptureMetrics, type CaptureMetrics, type CaptureMetricsSnapshot, type IntMetricsSnapshot } from './metrics.js';
-import { MetricsServer } from './metrics-server.js';
+import type { MetricsEndpoint } from '@clovisor/core/metrics';
 import { SegmentSender } from './segment-sender.js';
 import { TcpTracer, type TcpTracerStats } from './tcp-tracer.js';
 
@@ -23,8 +23,8 @@ export interface CaptureSettings {
   interfaces: Array<{ name: string; service: string | null }>;
   ports: PortRule[];
   snaplen: number;
-  /** Prometheus /metrics on 0.0.0.0:<port>; absent or 0 = no metrics server */
-  metricsPort?: number;
+  /** the process's Prometheus endpoint, started and stopped by its owner (the CLI); capture's families go there. Absent: no metrics */
+  metrics?: MetricsEndpoint | null;
   /** node NICs (--node-interface): packets of flows already known from a pod interface are timed there */
   nodeInterfaces?: string[];
   /** max_entries of the kernel flow table (--flow-table-size) */
@@ -112,9 +112,8 @@ export class CaptureStage implements Component {
   private readonly forgetAt = new Map<number, number>();
   /** last failure per interface name: a failure repeated on every re-plan is logged once */
   private readonly lastFailure = new Map<string, string>();
-  /** only with a metrics port: prom-client's process metrics cost timers and GC observers */
+  /** only with a metrics endpoint (--metrics-port not 0) */
   private metrics: CaptureMetrics | null = null;
-  private metricsServer: MetricsServer | null = null;
   private readonly settings: CaptureSettings;
   private readonly tracedListeners: Array<(traced: TracedInterface[]) => void> = [];
   private intStats: (() => IntMetricsSnapshot) | null = null;
@@ -171,11 +170,6 @@ export class CaptureStage implements Component {
     this.intStats = provider;
   }
 
-  /** The port /metrics is served on, or null without a metrics server. */
-  metricsPort(): number | null {
-    return this.metricsServer?.port() ?? null;
-  }
-
   async prepare(): Promise<void> {
     if (this.object) return;
     const initial: DesiredInterface[] = [];
@@ -222,18 +216,10 @@ export class CaptureStage implements Component {
       this.object = null;
       throw bpfFailure(err);
     }
-    // listen here, not in start(): a port in use should fail before the caller waits on Kafka
-    if (this.settings.metricsPort) {
-      const metrics = (this.metrics ??= createCaptureMetrics(() => this.stats()));
-      const server = new MetricsServer({ port: this.settings.metricsPort, render: () => metrics.render(), contentType: metrics.contentType }, this.log.child('metrics'));
-      try {
-        await server.start();
-      } catch (err) {
-        this.object.close();
-        this.object = null;
-        throw err;
-      }
-      this.metricsServer = server;
+    const endpoint = this.settings.metrics ?? null;
+    if (endpoint && !this.metrics) {
+      const metrics = (this.metrics = createCaptureMetrics(() => this.stats(), endpoint.registry));
+      endpoint.onScrape(() => metrics.update());
     }
   }
 
@@ -475,8 +461,6 @@ export class CaptureStage implements Component {
     }
     this.object?.close();
     this.object = null;
-    await this.metricsServer?.stop();
-    this.metricsServer = null;
   }
 
   /**

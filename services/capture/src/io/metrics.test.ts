@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger, ConfigError } from '@clovisor/core';
 import { createCaptureMetrics, type CaptureMetricsSnapshot } from './metrics.js';
-import { MetricsServer } from './metrics-server.js';
+import { MetricsEndpoint } from '@clovisor/core/metrics';
 
 const log = createLogger('metrics-test', () => undefined);
 
@@ -62,8 +62,9 @@ function parse(text: string): { values: Map<string, number>; help: Map<string, s
 
 test('/metrics serves every clovisor_capture_* metric with HELP, type and the provider\'s numbers', async () => {
   let scale = 1;
-  const metrics = createCaptureMetrics(() => snapshot(scale));
-  const server = new MetricsServer({ port: 0, host: '127.0.0.1', render: () => metrics.render(), contentType: metrics.contentType }, log);
+  const server = new MetricsEndpoint({ port: 0, host: '127.0.0.1' }, log);
+  const metrics = createCaptureMetrics(() => snapshot(scale), server.registry);
+  server.onScrape(() => metrics.update());
   await server.start();
   try {
     metrics.observeSendDuration(0.004, true);
@@ -162,8 +163,10 @@ test('/metrics serves every clovisor_capture_* metric with HELP, type and the pr
 });
 
 test('a stage that has not started reports zeros rather than failing', async () => {
-  const metrics = createCaptureMetrics(() => ({ ...snapshot(1), kernel: null, ring: null, flows: null, flowTable: null, tcp: null }), { processMetrics: false });
-  const { values } = parse(await metrics.render());
+  const endpoint = new MetricsEndpoint({ port: 0, processMetrics: false }, log);
+  const metrics = createCaptureMetrics(() => ({ ...snapshot(1), kernel: null, ring: null, flows: null, flowTable: null, tcp: null }), endpoint.registry);
+  endpoint.onScrape(() => metrics.update());
+  const { values } = parse(await endpoint.render());
   assert.equal(values.get('clovisor_capture_tcp_tracepoints_attached'), 0);
   assert.equal(values.get('clovisor_capture_kernel_events_total'), 0);
   assert.equal(values.get('clovisor_capture_flows_active'), 0);
@@ -172,12 +175,16 @@ test('a stage that has not started reports zeros rather than failing', async () 
 });
 
 test('a port in use is one clear ConfigError; stop() frees the port', async () => {
-  const metrics = createCaptureMetrics(() => snapshot(1), { processMetrics: false });
-  const options = { port: 0, host: '127.0.0.1', render: () => metrics.render(), contentType: metrics.contentType };
-  const first = new MetricsServer(options, log);
+  const endpoint = (port: number) => {
+    const e = new MetricsEndpoint({ port, host: '127.0.0.1', processMetrics: false }, log);
+    const metrics = createCaptureMetrics(() => snapshot(1), e.registry);
+    e.onScrape(() => metrics.update());
+    return e;
+  };
+  const first = endpoint(0);
   await first.start();
   const port = first.port();
-  const second = new MetricsServer({ ...options, port }, log);
+  const second = endpoint(port);
   await assert.rejects(second.start(), (err: unknown) => {
     assert.ok(err instanceof ConfigError);
     assert.match(err.message, new RegExp(`^--metrics-port ${port}: 127\\.0\\.0\\.1:${port} is already in use.*0 to disable`));

@@ -1,7 +1,7 @@
 // The capture agent's Prometheus metrics. Values are copied from the stage's stats() when a
 // scrape arrives, so the packet path stays free of metric calls; only the Kafka send latency
 // histogram is observed as it happens (one observation per Kafka request, not per packet).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CaptureCounters, FlowTableStats, RingReaderStats } from '@clovisor/libbpf';
 import type { FlowTrackerStats } from '../core/flow-tracker.js';
 import type { SegmentSenderStats } from './segment-sender.js';
@@ -46,10 +46,8 @@ export interface IntMetricsSnapshot {
 }
 
 export interface CaptureMetrics {
-  readonly registry: Registry;
-  /** Prometheus text exposition of the provider's current numbers. */
-  render(): Promise<string>;
-  readonly contentType: string;
+  /** Copies the provider's current numbers into the metrics (the endpoint calls it on each scrape). */
+  update(): void;
   /** One Kafka send took this long (seconds). */
   observeSendDuration(seconds: number, ok: boolean): void;
 }
@@ -57,13 +55,12 @@ export interface CaptureMetrics {
 type Counters = Record<string, Counter<string>>;
 
 /**
- * Defines every clovisor_capture_* metric in a registry of its own (not prom-client's global
- * one, so two agents in one process, e.g. tests, do not collide). Counters mirror totals kept
- * elsewhere: on each scrape they are reset and set to the total, which is monotonic anyway.
+ * Defines every clovisor_capture_* metric in the registry of a MetricsEndpoint (the process's,
+ * shared with its other stages, or the stage's own; never prom-client's global one, so two
+ * agents in one process, e.g. tests, do not collide). Counters mirror totals kept elsewhere: on
+ * each scrape they are reset and set to the total, which is monotonic anyway.
  */
-export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, options: { processMetrics?: boolean } = {}): CaptureMetrics {
-  const registry = new Registry();
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, registry: Registry): CaptureMetrics {
   const registers = [registry];
   const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name: `clovisor_capture_${name}`, help, labelNames, registers });
   const gauge = (name: string, help: string) => new Gauge({ name: `clovisor_capture_${name}`, help, registers });
@@ -209,11 +206,8 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, opt
   };
 
   return {
-    registry,
-    contentType: registry.contentType,
-    async render() {
+    update() {
       update(provider());
-      return registry.metrics();
     },
     observeSendDuration(seconds, ok) {
       sendDuration.observe({ result: ok ? 'ok' : 'error' }, seconds);

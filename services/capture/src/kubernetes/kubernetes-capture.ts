@@ -77,10 +77,6 @@ export class KubernetesCapture implements Component {
     return this.startOtlp;
   }
 
-  metricsPort(): number | null {
-    return this.stage.metricsPort();
-  }
-
   /** The stage it drives (INT telemetry follows its interfaces). */
   captureStage(): CaptureStage {
     return this.stage;

@@ -114,6 +114,25 @@ test('a revoked partition loses its state, held spans included (not committed: t
   assert.deepEqual([...c.flush().values()], []);
 });
 
+test('the correlators\' totals outlive a revoked partition (metrics counters never go down); current sizes do not', () => {
+  const c = new PartitionedCorrelator();
+  feed(c, records, 0, RECORDS_PER_REQUEST - 1);
+  const owned = c.stats().correlator;
+  assert.equal(owned.transactions, RECORDS_PER_REQUEST - 1);
+  assert.equal(owned.connectionJoin.held, 1);
+  c.assigned([1]);
+  const revoked = c.stats().correlator;
+  assert.equal(revoked.transactions, owned.transactions);
+  assert.equal(revoked.spans, owned.spans);
+  assert.deepEqual(revoked.traceSources, owned.traceSources);
+  assert.equal(revoked.connectionJoin.held, 0, 'nothing held any more');
+  assert.equal(revoked.connectionJoin.clients, 0);
+  assert.equal(revoked.requestIdWindow.size, 0);
+  // the partition back later: a fresh correlator, the totals go on from there
+  feed(c, records, 0, 2);
+  assert.equal(c.stats().correlator.transactions, owned.transactions + 2);
+});
+
 test('a warm-up bounded by warmupRecords, and bad options refused', () => {
   const c = new PartitionedCorrelator({ warmupRecords: 5 });
   assert.equal(c.begin(P, 20n), 15n);

@@ -44,7 +44,11 @@ export interface PartitionedStats {
   skippedRecords: number;
   /** SERVER spans held by revoked partitions, left to the new owner */
   revokedHeld: number;
-  /** the correlators of the partitions owned now, summed (state of revoked partitions is gone) */
+  /**
+   * The correlators' numbers summed: the totals include those of correlators dropped since (a
+   * revoked partition, a partition started over), so they never go down; the current sizes
+   * (window size, held, clients) are those of the partitions owned now.
+   */
   correlator: CorrelatorStats;
 }
 
@@ -62,12 +66,14 @@ export class PartitionedCorrelator {
   private readonly parts = new Map<number, PartitionState>();
   private readonly warmup: bigint;
   private readonly counts = { warmups: 0, warmupRecords: 0, suppressedSpans: 0, skippedRecords: 0, revokedHeld: 0 };
+  /** totals of the correlators dropped so far (sizes zeroed) */
+  private retired: CorrelatorStats;
 
   constructor(private readonly options: PartitionedCorrelatorOptions = {}) {
     const warmup = options.warmupRecords ?? 100_000;
     if (!Number.isInteger(warmup) || warmup < 0) throw new RangeError('warmupRecords must be an integer ≥ 0');
     this.warmup = BigInt(warmup);
-    new Correlator(options); // refuse bad options now, not at the first record
+    this.retired = new Correlator(options).stats(); // zeros; and bad options are refused now, not at the first record
   }
 
   /** The partitions this member owns after a (re)join: the others' state is dropped. */
@@ -76,6 +82,7 @@ export class PartitionedCorrelator {
     for (const [partition, state] of this.parts) {
       if (owned.has(partition)) continue;
       this.counts.revokedHeld += state.correlator.stats().connectionJoin.held;
+      this.retire(state.correlator);
       this.parts.delete(partition);
     }
   }
@@ -94,6 +101,8 @@ export class PartitionedCorrelator {
     // not below the partition's first record: KafkaJS would "recover" by committing the earliest offset
     const wanted = firstOffset > this.warmup ? firstOffset - this.warmup : 0n;
     const from = wanted > lowWatermark ? wanted : lowWatermark < firstOffset ? lowWatermark : firstOffset;
+    const previous = this.parts.get(partition);
+    if (previous !== undefined) this.retire(previous.correlator);
     this.parts.set(partition, { correlator: new Correlator(this.options), resumeAt: firstOffset, next: from, committed: firstOffset });
     this.counts.warmups++;
     return from < firstOffset ? from : null;
@@ -160,7 +169,17 @@ export class PartitionedCorrelator {
 
   stats(): PartitionedStats {
     const all = [...this.parts.values()].map((s) => s.correlator.stats());
-    return { partitions: this.parts.size, ...this.counts, correlator: sumStats(all, new Correlator(this.options).stats()) };
+    return { partitions: this.parts.size, ...this.counts, correlator: sumStats(all, this.retired) };
+  }
+
+  /** Keeps a dropped correlator's totals; its sizes go with it. */
+  private retire(correlator: Correlator): void {
+    const s = correlator.stats();
+    s.requestIdWindow.size = 0;
+    s.requestIdHold.held = 0;
+    s.connectionJoin.clients = 0;
+    s.connectionJoin.held = 0;
+    this.retired = sumStats([s], this.retired);
   }
 
   private each(release: (c: Correlator) => Emitted[]): Map<number, SpanRecord[]> {

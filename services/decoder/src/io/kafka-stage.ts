@@ -5,6 +5,7 @@ import { FlowDecoder, type FlowDecoderOptions } from '../core/decoder.js';
 import { PluginHost, type PluginHostStats } from '../plugins/host.js';
 import { PluginConfigWatcher, type PluginConfigWatcherStats } from '../plugins/redis-config.js';
 import type { PluginLimits, PluginSpec } from '../plugins/types.js';
+import type { DecoderMetricsSnapshot } from './metrics.js';
 
 export interface DecoderPluginOptions {
   /** from --plugin / CLOVISOR_PLUGINS */
@@ -80,5 +81,10 @@ export class DecoderStage extends TransformStage<SegmentBatch> {
 
   pluginStats(): PluginHostStats & { redis: PluginConfigWatcherStats | null } {
     return { ...this.plugins.stats(), redis: this.watcher?.stats() ?? null };
+  }
+
+  /** What /metrics shows (io/metrics.ts). */
+  metricsSnapshot(): DecoderMetricsSnapshot {
+    return { stage: this.stats(), decoder: this.decoder.stats(), plugins: this.pluginStats() };
   }
 }

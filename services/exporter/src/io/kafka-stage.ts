@@ -3,7 +3,7 @@ import {
   ClovisorError, StageConsumer, Topics, stageGroupId, codecs, deadLetterFor, errorMessage, loadRegistrySchemas,
   type Component, type ConsumedRecord, type Logger, type OutgoingRecord, type RecordProducer, type SpanRecord,
 } from '@clovisor/core';
-import { createOtlpPusher, type OtlpPusher } from './otlp-push.js';
+import { createOtlpPusher, type OtlpPusher, type OtlpPusherStats } from './otlp-push.js';
 
 export interface ExporterStageOptions {
   protocol: 'http' | 'grpc';
@@ -18,6 +18,8 @@ export interface ExporterStageStats {
   requestsFailedRetryable: number;
   spansRejectedPermanently: number;
   deadLettered: number;
+  /** the OTLP clients' numbers, those of clients replaced by setEndpoint() included (sizes: the current one's) */
+  otlp: OtlpPusherStats;
 }
 
 /**
@@ -39,7 +41,9 @@ export class ExporterStage implements Component {
    * they were committed: a retried batch, or one handed out again because its commit failed,
    * skips them instead of sending them twice */
   private readonly accepted = new Map<string, Set<bigint>>();
-  private readonly counters: ExporterStageStats = { spansExported: 0, requestsFailedRetryable: 0, spansRejectedPermanently: 0, deadLettered: 0 };
+  private readonly counters: Omit<ExporterStageStats, 'otlp'> = { spansExported: 0, requestsFailedRetryable: 0, spansRejectedPermanently: 0, deadLettered: 0 };
+  /** totals of the OTLP clients replaced so far */
+  private replaced: OtlpPusherStats = { pushes: 0, accepted: 0, spansAccepted: 0, retryableFailures: 0, permanentFailures: 0, adapter: { spans: 0, emptyAttributesDropped: 0, endClampedToStart: 0, resources: { size: 0, evictions: 0 } } };
 
   constructor(kafka: Kafka, private readonly producer: RecordProducer, options: ExporterStageOptions, private readonly log: Logger) {
     this.pusherOptions = { protocol: options.protocol, endpoint: options.endpoint, timeoutMs: options.timeoutMs ?? 10_000 };
@@ -53,7 +57,7 @@ export class ExporterStage implements Component {
   }
 
   stats(): ExporterStageStats {
-    return { ...this.counters };
+    return { ...this.counters, otlp: addPusherStats(this.replaced, this.pusher.stats()) };
   }
 
   /** Exports to another endpoint from the next batch on (a batch failing against the old one is retried against it). */
@@ -63,6 +67,8 @@ export class ExporterStage implements Component {
 
   private async switchEndpoint(endpoint: string): Promise<void> {
     const old = this.pusher;
+    const { adapter, ...counts } = old.stats();
+    this.replaced = addPusherStats(this.replaced, { ...counts, adapter: { ...adapter, resources: { size: 0, evictions: adapter.resources.evictions } } });
     this.pusherOptions.endpoint = endpoint;
     this.pusher = createOtlpPusher(this.pusherOptions);
     this.nextEndpoint = null;
@@ -119,4 +125,20 @@ export class ExporterStage implements Component {
     this.accepted.set(key, set);
     return set;
   }
+}
+
+function addPusherStats(a: OtlpPusherStats, b: OtlpPusherStats): OtlpPusherStats {
+  return {
+    pushes: a.pushes + b.pushes,
+    accepted: a.accepted + b.accepted,
+    spansAccepted: a.spansAccepted + b.spansAccepted,
+    retryableFailures: a.retryableFailures + b.retryableFailures,
+    permanentFailures: a.permanentFailures + b.permanentFailures,
+    adapter: {
+      spans: a.adapter.spans + b.adapter.spans,
+      emptyAttributesDropped: a.adapter.emptyAttributesDropped + b.adapter.emptyAttributesDropped,
+      endClampedToStart: a.adapter.endClampedToStart + b.adapter.endClampedToStart,
+      resources: { size: a.adapter.resources.size + b.adapter.resources.size, evictions: a.adapter.resources.evictions + b.adapter.resources.evictions },
+    },
+  };
 }

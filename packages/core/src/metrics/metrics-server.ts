@@ -1,8 +1,9 @@
 // A minimal HTTP server for Prometheus: GET /metrics, nothing else. It binds 0.0.0.0 because
-// Prometheus scrapes the agent's pod/node address, not loopback.
+// Prometheus scrapes the pod or node address, not loopback.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, UnavailableError, errorMessage, type Logger } from '@clovisor/core';
+import { ConfigError, UnavailableError, errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
 
 export interface MetricsServerOptions {
   /** TCP port; 0 here means "any free port" (tests) — the CLI treats 0 as "disabled" before this */
@@ -51,7 +52,7 @@ export class MetricsServer {
       });
     }).catch((err: unknown) => {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') throw new ConfigError(`--metrics-port ${this.o.port}: ${host}:${this.o.port} is already in use (another agent?); choose another port, or 0 to disable metrics`, { cause: err });
+      if (code === 'EADDRINUSE') throw new ConfigError(`--metrics-port ${this.o.port}: ${host}:${this.o.port} is already in use (another clovisor process?); choose another port, or 0 to disable metrics`, { cause: err });
       if (code === 'EACCES') throw new ConfigError(`--metrics-port ${this.o.port}: not permitted to listen on it`, { cause: err });
       throw new UnavailableError('METRICS_LISTEN', `metrics server on ${host}:${this.o.port}: ${errorMessage(err)}`, { cause: err, retryable: false });
     });
