@@ -68,7 +68,9 @@ export class DemoIntCollector {
     const dropGroups = new Map<string, DropReport[]>();
     for (const drop of drops) {
       const key = `${drop.ingressPort}>${drop.egressPort}>${drop.reason}`;
-      dropGroups.set(key, [...(dropGroups.get(key) ?? []), drop]);
+      const group = dropGroups.get(key) ?? [];
+      group.push(drop);
+      dropGroups.set(key, group);
     }
     if (dropGroups.size > 0) lines.push(`  drop reports  ${'where'.padEnd(WIDTH)} ${'INT drop reason'.padEnd(19)} e.g.`);
     for (const group of dropGroups.values()) {
