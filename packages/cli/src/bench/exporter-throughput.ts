@@ -6,7 +6,7 @@ import { RecordProducer, codecs, createKafka, createLogger, ensureTopics, type S
 import { Correlator, spanKey } from '@clovisor/correlator';
 import { requestChain } from '@clovisor/correlator/request-chain';
 import { isolatedTopics } from '../lab/isolated-topics.js';
-import { getTrace } from '../lab/jaeger-query.js';
+import { getTrace, type JaegerTrace } from '../lab/jaeger-query.js';
 
 const EXPORTER = fileURLToPath(new URL('./exporter-process.js', import.meta.url));
 
@@ -51,8 +51,14 @@ export async function benchExporter(stack: StackEndpoints, protocol: 'http' | 'g
     const result = JSON.parse(stdout) as { spans: number; seconds: number; exported: number };
     if (result.exported < spans.length) throw new Error(`exporter bench: ${result.exported} of ${spans.length} spans exported`);
     const last = spans[spans.length - 1]!;
-    const trace = await getTrace(stack.jaegerQuery, last.traceId);
-    if (trace === null || !trace.spans.some((s) => s.spanID === last.spanId)) throw new Error(`exporter bench: span ${last.spanId} is not in Jaeger`);
+    // Jaeger accepted the spans; its query side may show them a moment later
+    const stored = (t: JaegerTrace | null) => t !== null && t.spans.some((s) => s.spanID === last.spanId);
+    let trace = await getTrace(stack.jaegerQuery, last.traceId).catch(() => null);
+    for (const end = Date.now() + 10_000; !stored(trace) && Date.now() < end; ) {
+      await new Promise((r) => setTimeout(r, 250));
+      trace = await getTrace(stack.jaegerQuery, last.traceId).catch(() => null);
+    }
+    if (!stored(trace)) throw new Error(`exporter bench: span ${last.spanId} is not in Jaeger 10 s after it was exported`);
     return { spansPerSecond: result.spans / result.seconds, spans: spans.length };
   } finally {
     await producer.stop().catch(() => undefined);
