@@ -10,3 +10,4 @@ export * from './protocols.js';
 export * from './hash.js';
 export * from './deadletter.js';
 export * from './redis-watch.js';
+export * from './http-listen.js';

@@ -2,7 +2,8 @@
 // Prometheus scrapes the pod or node address, not loopback.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, UnavailableError, errorMessage } from '../errors.js';
+import { errorMessage } from '../errors.js';
+import { listenBounded } from '../http-listen.js';
 import type { Logger } from '../logger.js';
 
 export interface MetricsServerOptions {
@@ -39,23 +40,8 @@ export class MetricsServer {
         },
       );
     });
-    // bounded: a few scrapers at once, and a slow client cannot hold a socket for long
-    server.maxConnections = 32;
-    server.requestTimeout = 10_000;
-    server.headersTimeout = 5_000;
     const host = this.o.host ?? '0.0.0.0';
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.o.port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    }).catch((err: unknown) => {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') throw new ConfigError(`--metrics-port ${this.o.port}: ${host}:${this.o.port} is already in use (another clovisor process?); choose another port, or 0 to disable metrics`, { cause: err });
-      if (code === 'EACCES') throw new ConfigError(`--metrics-port ${this.o.port}: not permitted to listen on it`, { cause: err });
-      throw new UnavailableError('METRICS_LISTEN', `metrics server on ${host}:${this.o.port}: ${errorMessage(err)}`, { cause: err, retryable: false });
-    });
+    await listenBounded(server, { port: this.o.port, host, flag: '--metrics-port', likelyHolder: 'another clovisor process?', zeroMeans: 'disable metrics', code: 'METRICS_LISTEN' });
     server.on('error', (err) => this.log.error('metrics server error', { error: errorMessage(err) }));
     this.server = server;
     this.log.info('metrics served', { url: `http://${host}:${this.port()}/metrics` });

@@ -3,7 +3,7 @@
 // the interfaces it traces on its node. Binds 0.0.0.0: the INT collector asks each node.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, UnavailableError, errorMessage, type Logger } from '@clovisor/core';
+import { errorMessage, listenBounded, type Logger } from '@clovisor/core';
 import type { TopologyLink } from '../core/topology.js';
 
 export const TOPOLOGY_PATH = '/api/v1/topology';
@@ -46,22 +46,8 @@ export class TopologyServer {
         },
       );
     });
-    server.maxConnections = 32;
-    server.requestTimeout = 10_000;
-    server.headersTimeout = 5_000;
     const host = this.o.host ?? '0.0.0.0';
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.o.port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    }).catch((err: unknown) => {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') throw new ConfigError(`--topology-port ${this.o.port}: ${host}:${this.o.port} is already in use (another agent, or int-host-reporter?); choose another port, or 0 to turn the topology API off`, { cause: err });
-      if (code === 'EACCES') throw new ConfigError(`--topology-port ${this.o.port}: not permitted to listen on it`, { cause: err });
-      throw new UnavailableError('TOPOLOGY_LISTEN', `topology server on ${host}:${this.o.port}: ${errorMessage(err)}`, { cause: err, retryable: false });
-    });
+    await listenBounded(server, { port: this.o.port, host, flag: '--topology-port', likelyHolder: 'another agent, or int-host-reporter?', zeroMeans: 'turn the topology API off', code: 'TOPOLOGY_LISTEN' });
     server.on('error', (err) => this.log.error('topology server error', { error: errorMessage(err) }));
     this.server = server;
     this.log.info('INT topology served', { url: `http://${host}:${this.port()}${TOPOLOGY_PATH}` });
