@@ -60,6 +60,7 @@
 #include <linux/udp.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
+#include "l2.h"
 
 #define MAX_SNAPLEN 8192
 #define DEFAULT_SNAPLEN 4096
@@ -131,11 +132,6 @@ struct event_buf {
 };
 
 /* 802.1Q / 802.1ad tag as it follows the MAC addresses (uapi has no struct for it). */
-struct vlan_tag {
-	__be16 tci;
-	__be16 encap_proto;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
@@ -282,21 +278,11 @@ static __always_inline __u64 wakeup_flag(void)
  */
 static __always_inline int parse_packet(struct __sk_buff *skb, struct capture_event *h)
 {
-	__u32 off = ETH_HLEN, l3_end, payload_off;
-	__u16 proto;
-	struct ethhdr eth;
+	__u32 off, l3_end, payload_off;
+	int proto = l3_ethertype(skb, &off);
 
-	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)) < 0)
+	if (proto < 0)
 		return -1;
-	proto = bpf_ntohs(eth.h_proto);
-	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
-		struct vlan_tag tag;
-
-		if (bpf_skb_load_bytes(skb, off, &tag, sizeof(tag)) < 0)
-			return -1;
-		proto = bpf_ntohs(tag.encap_proto);
-		off += sizeof(tag);
-	}
 
 	if (proto == ETH_P_IP) {
 		struct iphdr ip;

@@ -85,6 +85,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
+#include "l2.h"
 #include <bpf/bpf_tracing.h>
 
 #define SNAP_LEN 128
@@ -138,11 +139,6 @@ enum skb_drop_reason {
 #define CNT_LATENCY_CAPPED 12   /* bucket changes not reported: LATENCY_REPORTS_PER_INTERVAL reached */
 #define CNT_WAKEUP_FORCED 13    /* drops submitted with a forced ring wake-up */
 #define CNT_MAX 14
-
-struct vlan_tag {
-	__be16 tci;
-	__be16 encap_proto;
-};
 
 /* What identifies a packet between ingress and egress (and at its drop). */
 struct fingerprint {
@@ -423,23 +419,13 @@ static __always_inline int fp_l4(const __u8 *l4, struct fingerprint *fp)
 /* Parses the frame at tc (Ethernet, one VLAN tag, IPv4/IPv6, TCP/UDP). 0 on success. */
 static __always_inline int parse_tc(struct __sk_buff *skb, struct fingerprint *fp)
 {
-	__u32 off = ETH_HLEN;
 	__u8 l4[8];
-	struct ethhdr eth;
-	__u16 proto;
+	__u32 off;
+	int proto = l3_ethertype(skb, &off);
 	int l3;
 
-	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)) < 0)
+	if (proto < 0)
 		return -1;
-	proto = bpf_ntohs(eth.h_proto);
-	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
-		struct vlan_tag tag;
-
-		if (bpf_skb_load_bytes(skb, off, &tag, sizeof(tag)) < 0)
-			return -1;
-		proto = bpf_ntohs(tag.encap_proto);
-		off += sizeof(tag);
-	}
 	if (proto == ETH_P_IP) {
 		struct iphdr ip;
 
