@@ -8,8 +8,28 @@ export interface TopicSpec {
   configs?: Record<string, string>;
 }
 
-/** Creates the topics that are missing; existing ones are left exactly as they are. */
-export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<string[]> {
+const ATTEMPTS = 4;
+
+/**
+ * Creates the topics that are missing; existing ones are left exactly as they are. Retried a few
+ * times: right after a creation the broker can still answer "does not host this topic-partition"
+ * while leaders are elected, and another process may be creating the same topics at once (the
+ * next attempt then finds them).
+ */
+export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], delayMs = 300): Promise<string[]> {
+  const created: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      created.push(...(await createMissing(kafka, specs)));
+      return created;
+    } catch (err) {
+      if (attempt >= ATTEMPTS) throw new UnavailableError('KAFKA_ADMIN', `cannot create topics: ${errorMessage(err)}`, { cause: err });
+      await new Promise((resolve) => setTimeout(resolve, delayMs * attempt));
+    }
+  }
+}
+
+async function createMissing(kafka: Kafka, specs: TopicSpec[]): Promise<string[]> {
   const admin = kafka.admin();
   try {
     await admin.connect();
@@ -27,8 +47,6 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
       });
     }
     return missing.map((s) => s.topic);
-  } catch (err) {
-    throw new UnavailableError('KAFKA_ADMIN', `cannot create topics: ${errorMessage(err)}`, { cause: err });
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
