@@ -1,7 +1,7 @@
 import type { ProbeResult } from './tcp.js';
 
 /** fetch() that reports "nothing listens" separately from "something answered wrongly". */
-async function httpCall(
+export async function httpCall(
   url: string,
   init: RequestInit,
   timeoutMs: number,
