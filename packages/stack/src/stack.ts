@@ -4,7 +4,7 @@ import { ALL_COMPONENTS, COMPONENTS, HOST, resolveConfig, type ComponentName, ty
 import { dockerEngineReachable } from './docker-seam.js';
 import { StackError } from './errors.js';
 import { withLock } from './lock.js';
-import { isOurProcess, sleep, stopProcess, tailFile } from './proc.js';
+import { confirmOurProcess, isOurProcess, sleep, stopProcess, tailFile } from './proc.js';
 import { portOpen } from './tcp.js';
 import { readState, writeState, type OwnedProcess, type StackState } from './state.js';
 
@@ -180,7 +180,7 @@ async function waitReady(c: Component, cfg: StackConfig, owned: OwnedProcess, lo
     const p = await c.probe(cfg);
     if (p.ok) return;
     last = p.detail;
-    if (!isOurProcess(owned)) {
+    if (!(await confirmOurProcess(owned))) {
       log(logTails(owned, 25));
       throw new StackError('START_FAILED', `${c.title} (pid ${owned.pid}) exited during startup${lastErrorLine(owned)}; see ${owned.log}`);
     }
