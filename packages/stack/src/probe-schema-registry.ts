@@ -1,4 +1,4 @@
-import { httpCall } from './probe-jaeger.js';
+import { httpCall } from './http-call.js';
 import type { ProbeResult } from './tcp.js';
 
 /** Ready = GET <Confluent API base>/subjects answers 200 with a JSON array (the subject names). */
