@@ -60,6 +60,17 @@ test('stack up --registry: started detached and recorded, listed by status, reus
   assert.ok(!lines.some((l) => l.includes('starting')), lines.join(' | '));
   assert.equal(readState(o.stateDir).components.registry!.pid, owned.pid);
 
+  // another stack given this one in CLOVISOR_SCHEMA_REGISTRY uses it, records and starts nothing
+  const other = await isolated(t);
+  const viaEnv = { ...other, env: { CLOVISOR_SCHEMA_REGISTRY: url } };
+  assert.equal((await stackUp({ ...viaEnv, registry: true, only: [], log: quiet })).schemaRegistry, url);
+  assert.deepEqual(readState(other.stateDir).components, {});
+  assert.equal(await portOpen('127.0.0.1', other.ports.registry), false, 'no registry of its own');
+  const envRow = (await stackStatus(viaEnv)).components.registry;
+  assert.deepEqual([envRow?.source, envRow?.up, envRow?.ours], ['env', true, false]);
+  await stackDown({ ...viaEnv, log: quiet });
+  assert.ok(isAlive(owned.pid), 'the other stack\'s down leaves it alone');
+
   await stackDown({ ...o, log: quiet });
   assert.equal(isAlive(owned.pid), false);
   assert.equal(await portOpen('127.0.0.1', o.ports.registry), false, 'port released');
