@@ -274,19 +274,26 @@ leaves the pipeline and pods running until Ctrl-C. Everything the demo creates (
 rule, the pipeline) is removed at the end, on an error and on Ctrl-C/SIGTERM (exit 130). Exit 1
 when spans or INT reports are missing. Needs root.`,
 
-  stack: `Usage: clovisor stack up [--json] | status [--json] | down | registry [--port <n>]
+  stack: `Usage: clovisor stack up [--registry] [--only <name>]... [--json] | status [--json]
+                      | down [--only <name>]... | registry [--port <n>]
 
 up      installs what is missing (cached in ~/.cache/clovisor) and starts, on this machine:
         Kafka (KRaft, single node, 127.0.0.1:9092), Redis (127.0.0.1:6379) and Jaeger v2 with
         in-memory storage (OTLP 127.0.0.1:4317/4318, query API 127.0.0.1:16686). Servers that
         already answer are reused. --json prints exactly one JSON object with the endpoints.
-status  what runs, where, and whether this stack started it.
-down    stops what 'stack up' started, nothing else.
-registry  the optional schema registry for --schema-registry (not started by 'up'): Apicurio
-        Registry built once from Maven Central, in memory, on 127.0.0.1:<port> (default 8081),
-        in the foreground until Ctrl-C; prints the URL to give --schema-registry
-        (http://127.0.0.1:<port>/apis/ccompat/v7).
+        --registry (or CLOVISOR_STACK_REGISTRY=1) starts the schema registry too: Apicurio
+        Registry built once from Maven Central, on 127.0.0.1:8081 (CLOVISOR_SCHEMA_REGISTRY_PORT),
+        storage in a file in the state dir so schema ids survive restarts; its URL for
+        --schema-registry is http://127.0.0.1:8081/apis/ccompat/v7 ("schemaRegistry" in --json).
+        --only kafka|redis|jaeger|registry (repeatable) brings up just those.
+status  what runs, where, and whether this stack started it; the registry is listed when it
+        was started, runs, or CLOVISOR_SCHEMA_REGISTRY names one. Exit 3 when a listed one is down.
+down    stops what 'stack up' started (the registry included), nothing else; --only as for up.
+registry  a throwaway schema registry in the foreground until Ctrl-C: in memory, so every start
+        is empty and ids start again at 1 (records written before point at nothing or at another
+        schema); on 127.0.0.1:<port> (default 8081); prints the URL to give --schema-registry.
 
-Environment: CLOVISOR_BROKERS, CLOVISOR_REDIS_URL, CLOVISOR_OTLP_ENDPOINT, CLOVISOR_JAEGER_QUERY
-name servers to use instead of starting them.`,
+Environment: CLOVISOR_BROKERS, CLOVISOR_REDIS_URL, CLOVISOR_OTLP_ENDPOINT, CLOVISOR_JAEGER_QUERY,
+CLOVISOR_SCHEMA_REGISTRY name servers to use instead of starting them. CLOVISOR_STATE_DIR holds
+pids, logs and the registry's storage (default ~/.local/state/clovisor/stack).`,
 };

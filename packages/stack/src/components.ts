@@ -4,7 +4,9 @@ import { startKafka } from './kafka-server.js';
 import { probeJaeger } from './probe-jaeger.js';
 import { probeKafka } from './probe-kafka.js';
 import { probeRedis } from './probe-redis.js';
+import { probeSchemaRegistry } from './probe-schema-registry.js';
 import { startRedis } from './redis-server.js';
+import { startRegistry } from './registry-server.js';
 import type { ProbeResult } from './tcp.js';
 import type { OwnedProcess } from './state.js';
 
@@ -32,6 +34,7 @@ export const PORT_ENV_NAME: Record<keyof StackPorts, string> = {
   otlpHttp: 'CLOVISOR_JAEGER_OTLP_HTTP_PORT',
   jaegerQuery: 'CLOVISOR_JAEGER_QUERY_PORT',
   jaegerQueryGrpc: 'CLOVISOR_JAEGER_QUERY_GRPC_PORT',
+  registry: 'CLOVISOR_SCHEMA_REGISTRY_PORT',
 };
 
 const kafka: Component = {
@@ -75,5 +78,17 @@ const jaeger: Component = {
   start: startJaeger,
 };
 
-export const COMPONENT_TABLE: Record<ComponentName, Component> = { kafka, redis, jaeger };
+const registry: Component = {
+  name: 'registry',
+  title: 'schema registry',
+  endpoint: (cfg) => cfg.schemaRegistry,
+  probe: (cfg) => probeSchemaRegistry(cfg.schemaRegistry),
+  ports: (cfg) => [{ port: cfg.ports.registry, key: 'registry' }],
+  useAnother: 'set CLOVISOR_SCHEMA_REGISTRY=http://<host:port>/<Confluent API path> to use another registry, or CLOVISOR_SCHEMA_REGISTRY_PORT to move ours',
+  // the first start builds nothing here (the Maven build runs before the spawn); Quarkus boots in ~15 s on 2 cores
+  readyTimeoutMs: 120_000,
+  start: startRegistry,
+};
+
+export const COMPONENT_TABLE: Record<ComponentName, Component> = { kafka, redis, jaeger, registry };
 

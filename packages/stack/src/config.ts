@@ -3,8 +3,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StackError } from './errors.js';
 
-export type ComponentName = 'kafka' | 'redis' | 'jaeger';
+export type ComponentName = 'kafka' | 'redis' | 'jaeger' | 'registry';
+/** What `stack up` starts by default. */
 export const COMPONENTS: readonly ComponentName[] = ['kafka', 'redis', 'jaeger'];
+/** Every component, in status order: the schema registry is opt-in (`stack up --registry`). */
+export const ALL_COMPONENTS: readonly ComponentName[] = [...COMPONENTS, 'registry'];
 
 /** Loopback ports of the servers we start ourselves. Defaults are the upstream defaults. */
 export interface StackPorts {
@@ -15,6 +18,7 @@ export interface StackPorts {
   otlpHttp: number;
   jaegerQuery: number;
   jaegerQueryGrpc: number;
+  registry: number;
 }
 
 /** Options every entry point accepts, so tests can run an isolated stack without touching process.env. */
@@ -31,6 +35,8 @@ export interface StackEndpoints {
   otlpHttp: string;
   otlpGrpc: string;
   jaegerQuery: string;
+  /** The schema registry's Confluent API base; only when the registry is part of the answer. */
+  schemaRegistry?: string;
 }
 
 export interface StackConfig {
@@ -40,6 +46,8 @@ export interface StackConfig {
   sourcesDir: string;
   ports: StackPorts;
   endpoints: StackEndpoints;
+  /** The schema registry's Confluent API base (ours, or CLOVISOR_SCHEMA_REGISTRY). */
+  schemaRegistry: string;
   /** Which components were given in the environment: those are never started. */
   external: Record<ComponentName, boolean>;
 }
@@ -54,7 +62,11 @@ const PORT_ENV: Record<keyof StackPorts, [string, number]> = {
   otlpHttp: ['CLOVISOR_JAEGER_OTLP_HTTP_PORT', 4318],
   jaegerQuery: ['CLOVISOR_JAEGER_QUERY_PORT', 16686],
   jaegerQueryGrpc: ['CLOVISOR_JAEGER_QUERY_GRPC_PORT', 16685],
+  registry: ['CLOVISOR_SCHEMA_REGISTRY_PORT', 8081], // Confluent Schema Registry's
 };
+
+/** Where Apicurio serves the Confluent Schema Registry API: the URL to give --schema-registry. */
+export const CCOMPAT_PATH = '/apis/ccompat/v7';
 
 function nonEmpty(v: string | undefined): string | undefined {
   return v !== undefined && v.trim() !== '' ? v.trim() : undefined;
@@ -92,12 +104,17 @@ function hostOf(url: string, envName: string): string {
   }
 }
 
-function resolveEndpoints(ports: StackPorts, env: NodeJS.ProcessEnv): Pick<StackConfig, 'endpoints' | 'external'> {
+function resolveEndpoints(ports: StackPorts, env: NodeJS.ProcessEnv): Pick<StackConfig, 'endpoints' | 'external' | 'schemaRegistry'> {
   const brokers = nonEmpty(env.CLOVISOR_BROKERS);
   const redis = nonEmpty(env.CLOVISOR_REDIS_URL);
   const otlpHttp = nonEmpty(env.CLOVISOR_OTLP_ENDPOINT);
   const otlpGrpc = nonEmpty(env.CLOVISOR_OTLP_GRPC_ENDPOINT);
   const query = nonEmpty(env.CLOVISOR_JAEGER_QUERY);
+  // the same variable the stages read for --schema-registry
+  const registry = nonEmpty(env.CLOVISOR_SCHEMA_REGISTRY);
+  if (registry !== undefined && !/^https?:\/\/[^/]/.test(registry)) {
+    throw new StackError('BAD_CONFIG', `CLOVISOR_SCHEMA_REGISTRY=${registry} is not a URL; use the form http://host:port/<Confluent API path>`);
+  }
   // A partially given Jaeger is completed on the same host with the standard ports: users
   // usually point at one Jaeger and name only the endpoint they care about.
   const jaegerHost =
@@ -115,7 +132,8 @@ function resolveEndpoints(ports: StackPorts, env: NodeJS.ProcessEnv): Pick<Stack
       otlpGrpc: otlpGrpc ?? `${jh}:${jExt ? 4317 : ports.otlpGrpc}`,
       jaegerQuery: trimUrl(query ?? `http://${jh}:${jExt ? 16686 : ports.jaegerQuery}`),
     },
-    external: { kafka: brokers !== undefined, redis: redis !== undefined, jaeger: jExt },
+    schemaRegistry: trimUrl(registry ?? `http://${HOST}:${ports.registry}${CCOMPAT_PATH}`),
+    external: { kafka: brokers !== undefined, redis: redis !== undefined, jaeger: jExt, registry: registry !== undefined },
   };
 }
 

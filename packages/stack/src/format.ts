@@ -4,7 +4,8 @@ import type { StackStatus } from './stack.js';
 export function formatStatus(s: StackStatus): string {
   const rows = Object.values(s.components).map((c) => {
     const who = c.source === 'env' ? 'external (env)' : c.ours ? `ours, pid ${c.pid}` : c.up ? 'external' : '-';
-    return `${c.name.padEnd(7)} ${(c.up ? 'up' : 'down').padEnd(5)} ${who.padEnd(18)} ${c.endpoint}${c.up ? '' : `  (${c.detail})`}`;
+    return `${c.name.padEnd(8)} ${(c.up ? 'up' : 'down').padEnd(5)} ${who.padEnd(18)} ${c.endpoint}${c.up ? '' : `  (${c.detail})`}`;
   });
-  return [...rows, `state: ${s.stateDir}`].join('\n');
+  const registry = s.components.registry ? [] : ['registry not enabled (`clovisor stack up --registry` starts it)'];
+  return [...rows, ...registry, `state: ${s.stateDir}`].join('\n');
 }

@@ -1,22 +1,5 @@
+import { httpCall } from './http-call.js';
 import type { ProbeResult } from './tcp.js';
-
-/** fetch() that reports "nothing listens" separately from "something answered wrongly". */
-async function httpCall(
-  url: string,
-  init: RequestInit,
-  timeoutMs: number,
-): Promise<{ status: number; body: string } | { refused: true; reason: string } | { error: string }> {
-  try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    return { status: res.status, body: (await res.text()).slice(0, 65536) };
-  } catch (e) {
-    const cause = (e as { cause?: { code?: string } }).cause;
-    if (cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND' || cause?.code === 'EHOSTUNREACH') {
-      return { refused: true, reason: cause.code };
-    }
-    return { error: (e as Error).message + (cause?.code ? ` (${cause.code})` : '') };
-  }
-}
 
 /**
  * Ready = the query API answers GET /api/services with Jaeger's JSON envelope AND the OTLP/HTTP

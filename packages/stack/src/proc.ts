@@ -81,6 +81,17 @@ export function isOurProcess(p: { pid: number; marker: string; cwd: string }): b
 }
 
 /**
+ * isOurProcess, asked once more 250 ms later when it says no: a starting JVM (Kafka, the schema
+ * registry) briefly chdirs into /tmp/hsperfdata_<user> to create its perf-data file, so for a few
+ * ms its cwd is not ours although it is.
+ */
+export async function confirmOurProcess(p: { pid: number; marker: string; cwd: string }): Promise<boolean> {
+  if (isOurProcess(p)) return true;
+  await sleep(250);
+  return isOurProcess(p);
+}
+
+/**
  * Starts a long-running server that outlives us: own process group (detached), stdout+stderr
  * appended to `logFile`, no stdin, unref'd so our event loop does not wait for it.
  */

@@ -1,16 +1,16 @@
-// Runs the optional schema registry (Apicurio, in-memory) on a loopback port. Not part of
-// `stack up`: whoever needs a registry starts one and stops it (each start is an empty registry).
+// Runs a throwaway schema registry (Apicurio, in memory) on a loopback port, owned by the caller
+// (`clovisor stack registry`, tests): each start is an empty registry whose ids start again at 1.
+// The managed one of `stack up --registry` keeps its storage in a file (registry-server.ts).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HOST, type StackConfig } from './config.js';
+import { CCOMPAT_PATH, HOST, type StackConfig } from './config.js';
 import { StackError } from './errors.js';
 import { installSchemaRegistry } from './install-schema-registry.js';
 import { isAlive, requireTool, sleep, spawnDetached, stopProcess, tailFile } from './proc.js';
 import { portOpen } from './tcp.js';
 
-/** Where Apicurio serves the Confluent Schema Registry API: the URL to give --schema-registry. */
-export const CCOMPAT_PATH = '/apis/ccompat/v7';
+export { CCOMPAT_PATH };
 
 export interface SchemaRegistryServer {
   /** The Confluent-compatible base URL, e.g. http://127.0.0.1:18081/apis/ccompat/v7 */
@@ -23,6 +23,15 @@ export interface SchemaRegistryServer {
 
 const READY_TIMEOUT_MS = 120_000;
 
+/**
+ * java arguments for Apicurio on 127.0.0.1:<port>. Its storage is H2 via JDBC: `jdbcUrl` undefined
+ * keeps Apicurio's default (jdbc:h2:mem:, gone with the process); a jdbc:h2:file: URL persists it.
+ */
+export function registryJavaArgs(jar: string, port: number, jdbcUrl?: string): string[] {
+  const storage = jdbcUrl === undefined ? [] : [`-Dquarkus.datasource.jdbc.url=${jdbcUrl}`];
+  return ['-Xmx256m', `-Dquarkus.http.host=${HOST}`, `-Dquarkus.http.port=${port}`, ...storage, '-jar', jar];
+}
+
 /** Builds the registry if needed, starts it on `port` and waits until its API answers. */
 export async function startSchemaRegistry(cfg: StackConfig, port: number, log: (line: string) => void = () => undefined): Promise<SchemaRegistryServer> {
   const jar = await installSchemaRegistry(cfg, log);
@@ -32,7 +41,7 @@ export async function startSchemaRegistry(cfg: StackConfig, port: number, log: (
   const logFile = join(dir, 'registry.log');
   const pid = await spawnDetached(
     java,
-    ['-Xmx256m', `-Dquarkus.http.host=${HOST}`, `-Dquarkus.http.port=${port}`, '-jar', jar],
+    registryJavaArgs(jar, port),
     { cwd: dir, logFile },
   );
   const url = `http://${HOST}:${port}${CCOMPAT_PATH}`;

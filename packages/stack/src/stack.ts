@@ -1,18 +1,20 @@
 import { existsSync } from 'node:fs';
 import { COMPONENT_TABLE, PORT_ENV_NAME, type Component } from './components.js';
-import { COMPONENTS, HOST, resolveConfig, type ComponentName, type StackConfig, type StackEndpoints, type StackOptions } from './config.js';
+import { ALL_COMPONENTS, COMPONENTS, HOST, resolveConfig, type ComponentName, type StackConfig, type StackEndpoints, type StackOptions } from './config.js';
 import { dockerEngineReachable } from './docker-seam.js';
 import { StackError } from './errors.js';
 import { withLock } from './lock.js';
-import { isOurProcess, sleep, stopProcess, tailFile } from './proc.js';
+import { confirmOurProcess, isOurProcess, sleep, stopProcess, tailFile } from './proc.js';
 import { portOpen } from './tcp.js';
 import { readState, writeState, type OwnedProcess, type StackState } from './state.js';
 
 export interface StackUpOptions extends StackOptions {
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
-  /** Bring up only these components (default: all three). */
+  /** Bring up only these components (default: Kafka, Redis and Jaeger). */
   only?: ComponentName[];
+  /** Also the schema registry (default: CLOVISOR_STACK_REGISTRY=1 in the environment). */
+  registry?: boolean;
 }
 
 export interface ComponentStatus {
@@ -31,25 +33,35 @@ export interface ComponentStatus {
 export interface StackStatus {
   stateDir: string;
   endpoints: StackEndpoints;
-  components: Record<ComponentName, ComponentStatus>;
+  /** The schema registry is listed only when enabled: given in the env, started by us, or answering. */
+  components: Record<Exclude<ComponentName, 'registry'>, ComponentStatus> & { registry?: ComponentStatus };
 }
 
 const ENV_FOR: Record<ComponentName, string> = {
   kafka: 'CLOVISOR_BROKERS',
   redis: 'CLOVISOR_REDIS_URL',
   jaeger: 'CLOVISOR_OTLP_ENDPOINT/CLOVISOR_JAEGER_QUERY',
+  registry: 'CLOVISOR_SCHEMA_REGISTRY',
 };
 
 const stderrLog = (line: string): void => {
   process.stderr.write(`stack: ${line}\n`);
 };
 
-function selected(only: ComponentName[] | undefined): ComponentName[] {
-  if (only === undefined) return [...COMPONENTS];
+function selected(only: ComponentName[] | undefined, all: readonly ComponentName[] = COMPONENTS): ComponentName[] {
+  if (only === undefined) return [...all];
   for (const n of only) {
-    if (!COMPONENTS.includes(n)) throw new StackError('BAD_CONFIG', `unknown stack component "${n}"; use one of ${COMPONENTS.join(', ')}`);
+    if (!ALL_COMPONENTS.includes(n)) throw new StackError('BAD_CONFIG', `unknown stack component "${n}"; use one of ${ALL_COMPONENTS.join(', ')}`);
   }
-  return COMPONENTS.filter((n) => only.includes(n));
+  return ALL_COMPONENTS.filter((n) => only.includes(n));
+}
+
+/** CLOVISOR_STACK_REGISTRY: 1/true/yes or 0/false/no (unset: no). */
+export function registryWanted(env: NodeJS.ProcessEnv): boolean {
+  const raw = (env.CLOVISOR_STACK_REGISTRY ?? '').trim().toLowerCase();
+  if (raw === '' || raw === '0' || raw === 'false' || raw === 'no') return false;
+  if (raw === '1' || raw === 'true' || raw === 'yes') return true;
+  throw new StackError('BAD_CONFIG', `CLOVISOR_STACK_REGISTRY=${env.CLOVISOR_STACK_REGISTRY} is not a yes/no; set it to 1 (start the schema registry too) or 0`);
 }
 
 /**
@@ -60,13 +72,14 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackEndpoints
   const cfg = resolveConfig(opts);
   const log = opts.log ?? stderrLog;
   const names = selected(opts.only);
+  if ((opts.registry ?? registryWanted(opts.env ?? process.env)) && !names.includes('registry')) names.push('registry');
   return withLock(cfg.stateDir, async () => {
     const state = readState(cfg.stateDir);
     // Components come up in parallel (Kafka dominates); each one records itself in `state` as it starts.
     const results = await Promise.allSettled(names.map((n) => ensure(COMPONENT_TABLE[n], cfg, state, log)));
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
-    return { ...cfg.endpoints };
+    return { ...cfg.endpoints, ...(names.includes('registry') ? { schemaRegistry: cfg.schemaRegistry } : {}) };
   });
 }
 
@@ -167,7 +180,7 @@ async function waitReady(c: Component, cfg: StackConfig, owned: OwnedProcess, lo
     const p = await c.probe(cfg);
     if (p.ok) return;
     last = p.detail;
-    if (!isOurProcess(owned)) {
+    if (!(await confirmOurProcess(owned))) {
       log(logTails(owned, 25));
       throw new StackError('START_FAILED', `${c.title} (pid ${owned.pid}) exited during startup${lastErrorLine(owned)}; see ${owned.log}`);
     }
@@ -184,9 +197,11 @@ export async function stackStatus(opts: StackOptions = {}): Promise<StackStatus>
   const cfg = resolveConfig(opts);
   const state = readState(cfg.stateDir);
   const entries = await Promise.all(
-    COMPONENTS.map(async (name): Promise<[ComponentName, ComponentStatus]> => {
+    ALL_COMPONENTS.map(async (name): Promise<[ComponentName, ComponentStatus] | undefined> => {
       const c = COMPONENT_TABLE[name];
       const p = await c.probe(cfg);
+      // the opt-in registry: a row only when it is configured, was started by us, or runs
+      if (name === 'registry' && !cfg.external.registry && state.components.registry === undefined && !p.ok) return undefined;
       const owned = cfg.external[name] ? undefined : state.components[name];
       const ours = owned !== undefined && isOurProcess(owned);
       return [
@@ -204,17 +219,19 @@ export async function stackStatus(opts: StackOptions = {}): Promise<StackStatus>
       ];
     }),
   );
-  return { stateDir: cfg.stateDir, endpoints: { ...cfg.endpoints }, components: Object.fromEntries(entries) as Record<ComponentName, ComponentStatus> };
+  const components = Object.fromEntries(entries.filter((e) => e !== undefined)) as StackStatus['components'];
+  const endpoints = { ...cfg.endpoints, ...(components.registry ? { schemaRegistry: cfg.schemaRegistry } : {}) };
+  return { stateDir: cfg.stateDir, endpoints, components };
 }
 
 /**
- * Stops only what state.json says WE started (SIGTERM, up to 20 s, then SIGKILL) and forgets it.
- * External and reused servers are left alone.
+ * Stops only what state.json says WE started (SIGTERM, up to 20 s, then SIGKILL) and forgets it;
+ * without `only`, that includes the schema registry. External and reused servers are left alone.
  */
 export async function stackDown(opts: StackOptions & { log?: (line: string) => void; only?: ComponentName[] } = {}): Promise<void> {
   const cfg = resolveConfig(opts);
   const log = opts.log ?? stderrLog;
-  const names = selected(opts.only);
+  const names = selected(opts.only, ALL_COMPONENTS);
   await withLock(cfg.stateDir, async () => {
     const state = readState(cfg.stateDir);
     await Promise.all(

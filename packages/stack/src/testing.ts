@@ -38,6 +38,7 @@ export async function freePorts(): Promise<StackPorts> {
     otlpHttp: await freePort(),
     jaegerQuery: await freePort(),
     jaegerQueryGrpc: await freePort(),
+    registry: await freePort(),
   };
 }
 

@@ -1,6 +1,6 @@
-// `clovisor stack registry`: the optional schema registry (Apicurio, Confluent API, in memory) in
-// the foreground until Ctrl-C. Not part of `stack up`: registry mode is opt-in (--schema-registry).
-import { resolveConfig, startSchemaRegistry, StackError } from '@clovisor/stack';
+// `clovisor stack registry`: a throwaway schema registry (Apicurio, Confluent API, in memory) in
+// the foreground until Ctrl-C. The managed, file-backed one is `stack up --registry`.
+import { CCOMPAT_PATH, probeSchemaRegistry, resolveConfig, startSchemaRegistry, StackError } from '@clovisor/stack';
 import { UsageError } from '../flags.js';
 
 export const DEFAULT_REGISTRY_PORT = 8081; // Confluent Schema Registry's
@@ -13,9 +13,13 @@ export function registryPort(flag: string | undefined): number {
 }
 
 export async function runSchemaRegistry(port: number, log: (line: string) => void): Promise<number> {
+  const there = `http://127.0.0.1:${port}${CCOMPAT_PATH}`;
+  if ((await probeSchemaRegistry(there)).ok) {
+    throw new StackError('PORT_IN_USE', `a schema registry already answers at ${there} (\`clovisor stack up --registry\` runs one there); give that URL to --schema-registry, or pick another --port`);
+  }
   const server = await startSchemaRegistry(resolveConfig(), port, log);
   process.stdout.write(`${server.url}\n`);
-  log(`schema registry (Apicurio, in memory) at ${server.url}; give it to --schema-registry. Ctrl-C stops it (log: ${server.logFile})`);
+  log(`schema registry (Apicurio, in memory: ids start again at 1 on every start) at ${server.url}; give it to --schema-registry. Ctrl-C stops it (log: ${server.logFile}). For one whose ids survive restarts: clovisor stack up --registry`);
   // the registry runs detached: this poll keeps us alive, and notices when it dies on its own
   let poll: NodeJS.Timeout | undefined;
   const ended = await new Promise<string>((resolve) => {

@@ -1,15 +1,17 @@
-// --schema-registry against a real Confluent-API registry (Apicurio Registry, started here on a
-// free port, in memory) and the real Kafka: `pcap import` with and without the registry into one
+// --schema-registry against a real Confluent-API registry (Apicurio Registry, the managed one of
+// `stack up --registry`, on a private state dir and free port) and the real Kafka: `pcap import` with and without the registry into one
 // isolated segments topic, then the decode and correlate stages in registry mode over both.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { DecodeError, codecs, loadRegistrySchemas, useSchemaRegistry } from '@clovisor/core';
 import { readCaptureFile } from '@clovisor/decoder';
-import { resolveConfig, stackUp, startSchemaRegistry, type SchemaRegistryServer, type StackEndpoints } from '@clovisor/stack';
+import { resolveConfig, stackDown, stackUp, type StackEndpoints, type StackOptions } from '@clovisor/stack';
 import { freePort } from '@clovisor/stack/testing';
 import { isolatedTopics, type IsolatedTopics } from '../lab/isolated-topics.js';
 import { CLOVISOR_BIN, startClovisor } from '../lab/pipeline-process.js';
@@ -20,7 +22,8 @@ const WITH_REGISTRY = 'python-http-server.pcap'; // HTTP
 const WITHOUT_REGISTRY = 'dns-udp.pcap'; // DNS
 let stack: StackEndpoints;
 let topics: IsolatedTopics;
-let registry: SchemaRegistryServer;
+let registry: { url: string };
+let registryStack: StackOptions;
 const topic = (base: string) => `clovisor.${base}.v1${topics.suffix}`;
 
 function clovisor(args: string[], timeout = 120_000) {
@@ -49,7 +52,8 @@ let imported = 0;
 before(async () => {
   stack = await stackUp({ log: () => undefined });
   topics = isolatedTopics(stack.brokers, 'sreg');
-  registry = await startSchemaRegistry(resolveConfig(), await freePort());
+  registryStack = { stateDir: mkdtempSync(join(tmpdir(), 'clovisor-sreg-')), cacheDir: resolveConfig().cacheDir, ports: { registry: await freePort() }, env: {} };
+  registry = { url: (await stackUp({ ...registryStack, only: ['registry'], log: () => undefined })).schemaRegistry! };
   const res = clovisor(['pcap', 'import', FIXTURES + WITH_REGISTRY, '--topic', topic('segments'), '--node', 'n1', '--schema-registry', registry.url]);
   assert.equal(res.code, 0, res.stderr);
   imported = Number(/published (\d+) batches/.exec(res.stdout)![1]);
@@ -58,7 +62,10 @@ before(async () => {
 });
 
 after(async () => {
-  await registry?.stop();
+  if (registryStack) {
+    await stackDown({ ...registryStack, log: () => undefined });
+    rmSync(registryStack.stateDir!, { recursive: true, force: true });
+  }
   await topics?.remove();
 });
 
