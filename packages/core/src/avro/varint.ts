@@ -6,6 +6,13 @@
 /** |value| below this: zigzag (2|value| at most) stays an exact double */
 const FLOAT_EXACT = 2 ** 52;
 const scratch = Buffer.alloc(10);
+const MIN_LONG = -(2n ** 63n);
+const MAX_LONG = 2n ** 63n;
+const halves64 = new BigInt64Array(1);
+const halves32 = new Uint32Array(halves64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const LOW = LITTLE_ENDIAN ? 0 : 1;
+const HIGH = 1 - LOW;
 
 /** The encoded bytes of a long. A view of a buffer reused by the next call: avsc copies it at once. */
 export function zigzagVarint(value: number | bigint): Buffer {
@@ -40,11 +47,12 @@ export function writeZigzagLong(out: Uint8Array, pos: number, value: number | bi
     out[pos++] = f;
     return pos;
   }
-  if (typeof value !== 'bigint') return -1;
-  // two 32-bit halves of the two's complement; the high one out of int32 = out of the long range
-  const hi = Number(value >> 32n);
-  if (hi < -0x80000000 || hi > 0x7fffffff) return -1;
-  const lo = Number(BigInt.asUintN(32, value));
+  if (typeof value !== 'bigint' || value < MIN_LONG || value >= MAX_LONG) return -1;
+  // the two 32-bit halves of the two's complement through a typed array: no BigInt arithmetic
+  // (each BigInt operation allocates; they were most of a segment's encoding time)
+  halves64[0] = value;
+  const lo = halves32[LOW]!;
+  const hi = halves32[HIGH]! | 0;
   const sign = hi >> 31; // 0 or -1: zigzag = (v << 1) ^ (v >> 63)
   let zhi = (((hi << 1) | (lo >>> 31)) ^ sign) >>> 0;
   let zlo = ((lo << 1) ^ sign) >>> 0;
