@@ -11,6 +11,7 @@ import { benchCaptureRss } from './capture-rss.js';
 import { benchReplaySpeed } from './replay-speed.js';
 import { benchSpansPipeline } from './spans-pipeline.js';
 import { benchIntReports } from './int-reports.js';
+import { benchSegmentEncode } from './segment-encode.js';
 import { printTable, writeResults, type BenchResults } from './results.js';
 
 const RESULTS = fileURLToPath(new URL('../../../../bench/results/latest.json', import.meta.url));
@@ -32,6 +33,9 @@ results['decoder_idle_flow_bytes'] = { value: benchIdleFlowMemory(20_000).bytesP
 process.stderr.write('bench: kernel flow table sweep with 100,000 live flows …\n');
 const sweep = benchFlowTableSweep(100_000);
 results['flow_table_sweep_pass_ms'] = { value: sweep.passMs, unit: 'ms/pass (100k live flows)' };
+
+process.stderr.write('bench: SegmentBatch Avro encoding, avsc vs the hand-written writer …\n');
+Object.assign(results, benchSegmentEncode());
 
 process.stderr.write(`bench: HTTP through a veth, untraced vs traced (${rounds} rounds of ${seconds} s each) …\n`);
 const stack = await stackUp({ log: (line) => process.stderr.write(`stack: ${line}\n`) });

@@ -34,6 +34,18 @@ export function confluentSchemaId(value: Buffer | null): number | null {
   return value !== null && value.length >= 5 && value[0] === CONFLUENT_MAGIC ? value.readUInt32BE(1) : null;
 }
 
+/**
+ * A hand-written writer of one schema's record bodies, byte for byte what avsc writes (see
+ * segment-batch-writer.ts). write() returns the end, a negative number when `out` is too small
+ * (as avsc's Type.encode: out.length - result bytes are enough), or null for a value it does
+ * not write (the generic writer then writes it, or explains why it is invalid).
+ */
+export interface RecordBodyWriter<T> {
+  /** the CRC-64-AVRO fingerprint of the schema it was written for */
+  readonly fingerprint: bigint;
+  write(record: T, out: Buffer, pos: number): number | null;
+}
+
 export function parseSchema(schema: avro.Schema): WriterSchema {
   const type = avro.Type.forSchema(schema, typeOptions());
   const canonical = JSON.stringify(type.schema());
@@ -53,6 +65,7 @@ export class RecordCodec<T> {
   /** ids this codec cannot read (the registry lacks them, or they are another record type): why */
   private readonly unusableIds = new Map<number, string>();
   private registry: { url: string; writeId: number | null } | null = null;
+  private bodyWriter: RecordBodyWriter<T> | null = null;
   /** encode()'s output buffer, grown to the largest record (up to MAX_KEPT_SCRATCH_BYTES) */
   private scratch = Buffer.allocUnsafe(16 * 1024);
 
@@ -75,6 +88,19 @@ export class RecordCodec<T> {
   /** This codec's record type's full name, e.g. io.clovisor.v1.Transaction. */
   get schemaName(): string {
     return this.name;
+  }
+
+  /**
+   * Writes bodies with `writer` instead of avsc's generic writers, when it was written for this
+   * codec's schema (same fingerprint); else keeps the generic ones. Returns whether it is used.
+   */
+  useBodyWriter(writer: RecordBodyWriter<T>): boolean {
+    this.bodyWriter = writer.fingerprint === this.reader.fingerprint ? writer : null;
+    return this.bodyWriter !== null;
+  }
+
+  get usesBodyWriter(): boolean {
+    return this.bodyWriter !== null;
   }
 
   /** Registry mode: read Confluent-framed values (schemas loaded with addRegistrySchema); write them with `writeId` when given. */
@@ -102,26 +128,12 @@ export class RecordCodec<T> {
     const id = this.registry?.writeId ?? null;
     let out = this.scratch;
     const headLength = id === null ? this.header.length : 5;
-    let end: number;
-    try {
-      // avsc's writers check every value they write, so a separate isValid() pass first would
-      // walk each record twice (measured ~5% of the capture agent's CPU); it runs only to
-      // explain a failure. Type.encode into our own buffer, not toBuffer(): toBuffer's shared
-      // buffer is 1 KiB, and a larger record (most segment batches) is written twice.
-      end = this.reader.type.encode(record, out, headLength);
-      if (end < 0) {
-        const needed = out.length - end;
-        out = Buffer.allocUnsafe(Math.max(needed, 2 * out.length));
-        if (out.length <= MAX_KEPT_SCRATCH_BYTES) this.scratch = out;
-        end = this.reader.type.encode(record, out, headLength);
-      }
-    } catch (err) {
-      const errors: string[] = [];
-      const valid = this.reader.type.isValid(record, {
-        errorHook: (path: string[]) => errors.push(path.join('.') || '(root)'),
-      });
-      if (valid) throw err;
-      throw new DecodeError('AVRO_INVALID_RECORD', `${this.name}: invalid value at ${errors.join(', ')}`, { cause: err });
+    let end = this.writeBody(record, out, headLength);
+    if (end < 0) {
+      const needed = out.length - end;
+      out = Buffer.allocUnsafe(Math.max(needed, 2 * out.length));
+      if (out.length <= MAX_KEPT_SCRATCH_BYTES) this.scratch = out;
+      end = this.writeBody(record, out, headLength);
     }
     if (id === null) {
       this.header.copy(out, 0);
@@ -130,6 +142,27 @@ export class RecordCodec<T> {
       out.writeUInt32BE(id, 1);
     }
     return Buffer.from(out.subarray(0, end)); // a copy: `out` is reused by the next encode
+  }
+
+  private writeBody(record: T, out: Buffer, pos: number): number {
+    if (this.bodyWriter !== null) {
+      const end = this.bodyWriter.write(record, out, pos);
+      if (end !== null) return end;
+    }
+    try {
+      // avsc's writers check every value they write, so a separate isValid() pass first would
+      // walk each record twice (measured ~5% of the capture agent's CPU); it runs only to
+      // explain a failure. Type.encode into our own buffer, not toBuffer(): toBuffer's shared
+      // buffer is 1 KiB, and a larger record (most segment batches) is written twice.
+      return this.reader.type.encode(record, out, pos);
+    } catch (err) {
+      const errors: string[] = [];
+      const valid = this.reader.type.isValid(record, {
+        errorHook: (path: string[]) => errors.push(path.join('.') || '(root)'),
+      });
+      if (valid) throw err;
+      throw new DecodeError('AVRO_INVALID_RECORD', `${this.name}: invalid value at ${errors.join(', ')}`, { cause: err });
+    }
   }
 
   decode(value: Buffer | null): T {
