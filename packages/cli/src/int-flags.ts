@@ -20,14 +20,20 @@ export const INT_FLAG_OPTIONS = {
 
 export type IntExportConfig = Pick<IntExportStageOptions, 'collector' | 'version' | 'switchId' | 'hwId'>;
 
+/** `<host>:<port>` or `[<v6>]:<port>`, port 0-65535 as written; null when it is neither. */
+export function parseHostPort(raw: string): { host: string; port: number } | null {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(raw.trim());
+  const port = match ? Number(match[3]) : -1;
+  return match && port <= 65_535 ? { host: match[1] ?? match[2]!, port } : null;
+}
+
 /** host:port, [v6]:port */
 export function parseCollector(raw: string): IntExportConfig['collector'] {
-  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(raw.trim());
-  const port = match ? Number(match[3]) : 0;
-  if (!match || port < 1 || port > 65_535) {
+  const address = parseHostPort(raw);
+  if (address === null || address.port < 1) {
     throw new ConfigError(`--int-collector "${raw}": expected <host>:<port> (e.g. 10.0.0.9:32766, [fd00::9]:32766), port 1-65535`);
   }
-  return { host: match[1] ?? match[2]!, port };
+  return address;
 }
 
 function integer(name: string, raw: string | undefined, min: number, max: number): number | null {

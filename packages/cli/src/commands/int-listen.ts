@@ -5,6 +5,7 @@ import { ConfigError } from '@clovisor/core';
 import { parseFlags, UsageError } from '../flags.js';
 import { HELP } from '../help.js';
 import { reportJson, reportText } from '../int-report-format.js';
+import { parseHostPort } from '../int-flags.js';
 
 const COMMAND = 'int';
 const DEFAULT_LISTEN = '0.0.0.0:32766';
@@ -57,8 +58,7 @@ async function listen(args: string[]): Promise<number> {
 
 /** <address>:<port> or [<v6>]:<port>; port 0 = a free one (printed at start) */
 function parseListen(raw: string): { host: string; port: number } {
-  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(raw.trim());
-  const port = match ? Number(match[3]) : -1;
-  if (!match || port > 65_535) throw new UsageError(COMMAND, `--listen "${raw}": expected <address>:<port> (e.g. 0.0.0.0:32766, [::]:32766; port 0 = any free port)`);
-  return { host: match[1] ?? match[2]!, port };
+  const address = parseHostPort(raw);
+  if (address === null) throw new UsageError(COMMAND, `--listen "${raw}": expected <address>:<port> (e.g. 0.0.0.0:32766, [::]:32766; port 0 = any free port)`);
+  return address;
 }

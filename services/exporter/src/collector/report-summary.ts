@@ -1,4 +1,5 @@
 import type { DecodedReport } from './report-decode.js';
+import { ipHeaderAt } from '../core/int/frame.js';
 
 // What a batch of received telemetry reports says, for people: flow reports grouped by
 // (ingress port → egress port) with their hop latencies, and the drops. Pure.
@@ -49,23 +50,19 @@ const ports = (d: DecodedReport): [number, number] =>
 
 /** The IP addresses, protocol and ports of the inner Ethernet frame (after at most two VLAN tags). */
 export function innerFlow(frame: Buffer): InnerFlow | null {
-  let at = 12;
-  let ethertype = frame.length >= 14 ? frame.readUInt16BE(at) : 0;
-  for (let tags = 0; (ethertype === 0x8100 || ethertype === 0x88a8) && tags < 2 && frame.length >= at + 6; tags++) {
-    at += 4;
-    ethertype = frame.readUInt16BE(at);
-  }
-  const ip = at + 2;
+  const header = ipHeaderAt(frame);
+  if (header === null) return null;
+  const ip = header.at;
   let protocol: number;
   let source: string;
   let destination: string;
   let l4: number;
-  if (ethertype === 0x0800 && frame.length >= ip + 20) {
+  if (header.version === 4 && frame.length >= ip + 20) {
     protocol = frame[ip + 9]!;
     source = [...frame.subarray(ip + 12, ip + 16)].join('.');
     destination = [...frame.subarray(ip + 16, ip + 20)].join('.');
     l4 = ip + 4 * (frame[ip]! & 0x0f);
-  } else if (ethertype === 0x86dd && frame.length >= ip + 40) {
+  } else if (header.version === 6 && frame.length >= ip + 40) {
     protocol = frame[ip + 6]!;
     source = ipv6(frame.subarray(ip + 8, ip + 24));
     destination = ipv6(frame.subarray(ip + 24, ip + 40));

@@ -3,6 +3,7 @@
 // p4lang/switch's drop_reason_codes, 180-184 int-host-reporter's Calico-specific codes).
 // docs/int.md "Drop reasons" is this table rendered by renderDropReasonTable(); a test keeps
 // the two equal.
+import { ipHeaderAt } from './frame.js';
 
 export const IntDropReason = {
   UNKNOWN: 0,
@@ -47,25 +48,14 @@ export const DROP_REASON_TABLE: readonly MappingRow[] = [
 const BY_NAME = new Map<string, IntDropReasonCode>(DROP_REASON_TABLE.flatMap((row) => row.kernel.map((name) => [name, row.code] as const)));
 
 /** ethertypes of an Ethernet frame, after at most two VLAN tags */
-const ETH_IPV4 = 0x0800;
-const ETH_IPV6 = 0x86dd;
-const VLAN_TAGS = new Set([0x8100, 0x88a8]);
-
 /**
  * IP_INHDR ("IP header error") when the copied packet's TTL / hop limit is ≤ 1 (the kernel drops
  * expiring packets as IP_INHDR when forwarding) → 26, else 0. A wrong IP version or an IPv4 IHL
  * < 5 (codes 25, 30) cannot occur here: int.bpf.c never tracks such packets.
  */
 export function refineIpHeaderDrop(frame: Buffer): IntDropReasonCode {
-  let offset = 12;
-  if (frame.length < offset + 2) return IntDropReason.UNKNOWN;
-  let ethertype = frame.readUInt16BE(offset);
-  for (let tags = 0; tags < 2 && VLAN_TAGS.has(ethertype) && frame.length >= offset + 6; tags++) {
-    offset += 4;
-    ethertype = frame.readUInt16BE(offset);
-  }
-  const ip = offset + 2;
-  const ttlAt = ethertype === ETH_IPV4 ? ip + 8 : ethertype === ETH_IPV6 ? ip + 7 : -1;
+  const ip = ipHeaderAt(frame);
+  const ttlAt = ip === null ? -1 : ip.version === 4 ? ip.at + 8 : ip.at + 7;
   if (ttlAt < 0 || frame.length <= ttlAt) return IntDropReason.UNKNOWN;
   return frame[ttlAt]! <= 1 ? IntDropReason.IP_TTL_ZERO : IntDropReason.UNKNOWN;
 }

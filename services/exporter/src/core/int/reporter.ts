@@ -2,7 +2,7 @@ import type { IntEvent, IntReportBatch } from '@clovisor/core';
 import { intDropReason, IntDropReason } from './drop-reason.js';
 import { encodeReportV05 } from './report-v05.js';
 import { encodeReportV2 } from './report-v2.js';
-import type { IntVersion } from './report.js';
+import type { IntVersion, ReportHeader } from './report.js';
 import { SequenceNumbers } from './sequence.js';
 import { switchIdFromIpv4 } from './switch-id.js';
 
@@ -36,7 +36,7 @@ export interface IntReporterStats {
 
 export class IntReporter {
   private readonly seq: SequenceNumbers;
-  private readonly encode: (event: IntEvent, header: { switchId: number; hwId: number; seqNo: number; dropReason: number }) => Buffer;
+  private readonly encode: (event: IntEvent, header: ReportHeader) => Buffer;
   private readonly counters: Omit<IntReporterStats, 'sequencesForgotten'> = { flowReports: 0, dropReports: 0, dropReasonUnknown: 0, switchIdUnknown: 0 };
 
   constructor(private readonly options: IntReporterOptions) {
