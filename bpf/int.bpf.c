@@ -109,18 +109,19 @@
 #define DEFAULT_MAX_AGE_NS 1000000000ULL
 
 /*
- * The kernel's enum skb_drop_reason, only the members that are not drops. Their values are
+ * The kernel's enum skb_drop_reason, only the members this program tells apart. Their values are
  * resolved by CO-RE against the running kernel (SKB_CONSUMED exists only since ≈6.3; before it,
  * value 1 was a real reason), so these local values are never used as such.
  */
 enum skb_drop_reason {
 	SKB_NOT_DROPPED_YET = 0,
 	SKB_CONSUMED = 1,
+	SKB_DROP_REASON_QUEUE_PURGE = 104,
 };
 
 /* Bucket-change reports allowed per rate key between two FIRST/INTERVAL reports. */
 #define LATENCY_REPORTS_PER_INTERVAL 8
-/* At most one forced ring wake-up per CPU per this many ns (drops); see submit_drop(). */
+/* At most one forced ring wake-up per CPU per this many ns (drops); see drop_wakeup_flag(). */
 #define WAKEUP_GAP_NS 1000000ULL
 
 /* counters map indices */
@@ -138,7 +139,8 @@ enum skb_drop_reason {
 #define CNT_RATE_KEY_CREATED 11 /* int_rate entries made (beyond its size: evicted keys made again) */
 #define CNT_LATENCY_CAPPED 12   /* bucket changes not reported: LATENCY_REPORTS_PER_INTERVAL reached */
 #define CNT_WAKEUP_FORCED 13    /* drops submitted with a forced ring wake-up */
-#define CNT_MAX 14
+#define CNT_NOT_NETWORK_DROP 14 /* tracked packets freed as QUEUE_PURGE: not reported (not network loss) */
+#define CNT_MAX 15
 
 /* What identifies a packet between ingress and egress (and at its drop). */
 struct fingerprint {
@@ -726,6 +728,17 @@ static __always_inline __u64 drop_wakeup_flag(__u64 now)
 	return BPF_RB_FORCE_WAKEUP;
 }
 
+/*
+ * QUEUE_PURGE frees what is still queued when its queue goes away, above all segments an
+ * application never read before closing its socket (every curl request leaves the server's FIN
+ * there): not a packet the network lost, so it is counted, not reported.
+ */
+static __always_inline int not_network_loss(int reason)
+{
+	return bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_QUEUE_PURGE) &&
+	       reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_QUEUE_PURGE);
+}
+
 static __always_inline int not_a_drop(int reason)
 {
 	if (reason == bpf_core_enum_value(enum skb_drop_reason, SKB_NOT_DROPPED_YET))
@@ -744,6 +757,11 @@ int BPF_PROG(int_kfree_skb, struct sk_buff *skb, void *location, int reason)
 
 	if (!in)
 		return 0;
+	if (not_network_loss(reason)) {
+		count(CNT_NOT_NETWORK_DROP);
+		bpf_map_delete_elem(&int_inflight, &key);
+		return 0;
+	}
 	struct int_config *cfg = config();
 	struct fingerprint fp = {};
 	__u64 now = bpf_ktime_get_ns();

@@ -53,8 +53,9 @@ export const IntCounter = {
   RATE_KEY_CREATED: 11,
   LATENCY_CAPPED: 12,
   WAKEUP_FORCED: 13,
+  NOT_NETWORK_DROP: 14,
 } as const;
-const COUNTER_COUNT = 14;
+const COUNTER_COUNT = 15;
 /** LATENCY_BUCKET reports allowed per rate key between two FIRST/INTERVAL reports (int.bpf.c). */
 export const INT_LATENCY_REPORTS_PER_INTERVAL = 8;
 /** At most one forced ring wake-up per CPU per this many ns, for drops (int.bpf.c). */
@@ -310,6 +311,8 @@ export interface IntCounters {
   latencyCapped: bigint;
   /** drops submitted with a forced ring wake-up (at most one per CPU per INT_WAKEUP_GAP_NS) */
   wakeupsForced: bigint;
+  /** tracked packets freed as QUEUE_PURGE (unread data freed when its socket closed): counted, not reported */
+  dropsNotNetwork: bigint;
 }
 
 /** Sums int.bpf.c's per-CPU counters over all CPUs. */
@@ -335,5 +338,6 @@ export function readIntCounters(obj: BpfObject): IntCounters {
     rateKeysCreated: v[IntCounter.RATE_KEY_CREATED]!,
     latencyCapped: v[IntCounter.LATENCY_CAPPED]!,
     wakeupsForced: v[IntCounter.WAKEUP_FORCED]!,
+    dropsNotNetwork: v[IntCounter.NOT_NETWORK_DROP]!,
   };
 }

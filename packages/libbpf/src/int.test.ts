@@ -134,6 +134,21 @@ describe('int.bpf.c with real traffic', { skip: root }, () => {
     });
   }
 
+  test('a segment left unread in a closing socket (QUEUE_PURGE) is counted, not reported as a drop', async () => {
+    const port = randomInt(20_000, 40_000);
+    const server = await httpServer(topo.podB.ns, port);
+    const before = probe.counters().dropsNotNetwork;
+    try {
+      // curl closes its socket with the server's FIN still queued in it: the kernel purges it
+      for (let i = 0; i < 3; i++) assert.equal(await curlFrom(topo.podA.ns, topo.podB.ip4, port), 'hello\n');
+      await waitFor(() => probe.counters().dropsNotNetwork > before, 5000, 'a QUEUE_PURGE of a tracked segment counted');
+      const drops = ofFlow('TCP', port, 'DROP').filter((e) => probe.dropReasonName(e.dropReason!) === 'QUEUE_PURGE');
+      assert.deepEqual(drops, [], 'no drop report for it');
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('pod → node NIC and node NIC → pod (UDP, both families)', async () => {
     for (const family of [4, 6] as const) {
       const port = randomInt(20_000, 40_000);

@@ -30,19 +30,6 @@ export function toIntEvent(raw: IntRawEvent, offsetNs: bigint, reasonName: (valu
   };
 }
 
-/**
- * Kernel drop reasons that are not a packet lost by the network: QUEUE_PURGE frees what is still
- * queued when its queue goes away, above all segments an application never read from its socket
- * before closing it (every curl request leaves the server's FIN there). Reporting those made
- * int-host-reporter's drop reports "often false"; they are counted, not published.
- */
-export const NOT_NETWORK_DROPS: ReadonlySet<string> = new Set(['QUEUE_PURGE']);
-
-/** True for an event that is published: every hop, and drops except NOT_NETWORK_DROPS. */
-export function isReportedIntEvent(e: IntEvent): boolean {
-  return e.kind !== 'DROP' || e.dropReasonName === null || !NOT_NETWORK_DROPS.has(e.dropReasonName);
-}
-
 export interface IntEventQueueStats {
   queued: number;
   /** events dropped because the queue was full (Kafka slow or down) */

@@ -4,7 +4,7 @@ import {
   type Component, type Logger, type RecordProducer,
 } from '@clovisor/core';
 import { BpfError, IntProbe, clockOffsetNs, type IntRawEvent, type IntRule } from '@clovisor/libbpf';
-import { IntEventQueue, isReportedIntEvent, toIntEvent } from '../core/int-events.js';
+import { IntEventQueue, toIntEvent } from '../core/int-events.js';
 import { topologyDocument, type TopologyLink } from '../core/topology.js';
 import type { WatchlistRule } from '../core/watchlist.js';
 import { vethPeerAddresses } from '../kubernetes/host-interface.js';
@@ -56,7 +56,7 @@ export class IntStage implements Component {
   private readonly attached = new Map<number, string>();
   /** last attach failure per interface name: logged once until it changes */
   private readonly lastFailure = new Map<string, string>();
-  private readonly counters = { batchesSent: 0, sendErrors: 0, attachFailures: 0, dropsIgnored: 0 };
+  private readonly counters = { batchesSent: 0, sendErrors: 0, attachFailures: 0 };
   private peerCache = new Map<number, { name: string; addresses: string[]; at: number }>();
   private timer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
@@ -151,7 +151,7 @@ export class IntStage implements Component {
         : null,
       ringDroppedRecords: kernel?.ring?.droppedRecords ?? 0,
       decodeErrors: kernel?.decodeErrors ?? 0,
-      dropsIgnored: this.counters.dropsIgnored,
+      dropsIgnored: Number(kernel?.dropsNotNetwork ?? 0n),
       queue: this.queue?.stats() ?? { queued: 0, dropped: 0, droppedDrops: 0 },
       batchesSent: this.counters.batchesSent,
       sendErrors: this.counters.sendErrors,
@@ -244,9 +244,7 @@ export class IntStage implements Component {
     const queue = this.queue;
     const probe = this.probe;
     if (!queue || !probe) return;
-    const all = raw.map((r) => toIntEvent(r, this.offsetNs, (v) => probe.dropReasonName(v)));
-    const events = all.filter(isReportedIntEvent);
-    this.counters.dropsIgnored += all.length - events.length;
+    const events = raw.map((r) => toIntEvent(r, this.offsetNs, (v) => probe.dropReasonName(v)));
     // hops also go on the segment batches of their flows (span attributes clovisor.int.*)
     for (const e of events) if (e.kind === 'HOP') this.capture.noteIntHop(e);
     queue.add(events);

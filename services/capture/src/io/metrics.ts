@@ -36,7 +36,7 @@ export interface IntMetricsSnapshot {
   /** ring records dropped in user space (the JS thread was behind) */
   ringDroppedRecords: number;
   decodeErrors: number;
-  /** drops of reasons that are not network loss (core/int-events.ts NOT_NETWORK_DROPS), not published */
+  /** tracked packets freed as QUEUE_PURGE: not network loss, counted by int.bpf.c and not reported */
   dropsIgnored: number;
   queue: { queued: number; dropped: number; droppedDrops: number };
   batchesSent: number;
@@ -105,7 +105,7 @@ export function createCaptureMetrics(provider: () => CaptureMetricsSnapshot, reg
     intBatches: counter('int_batches_sent_total', 'INT report batches published to Kafka.'),
     intSendErrors: counter('int_send_errors_total', 'Failed Kafka sends of INT report batches (each is retried).'),
     intDecodeErrors: counter('int_decode_errors_total', 'INT ring records that could not be decoded.'),
-    intDropsIgnored: counter('int_drops_ignored_total', 'INT drop events not published because their kernel reason is not network loss (QUEUE_PURGE: unread data freed when its socket closed).'),
+    intDropsIgnored: counter('int_drops_ignored_total', 'Tracked packets the kernel freed as QUEUE_PURGE (unread data freed when its socket closed): not network loss, so int.bpf.c counts them instead of reporting a drop.'),
     intReloads: counter('int_watchlist_reloads_total', 'INT watchlist file changes applied.'),
     intReloadErrors: counter('int_watchlist_errors_total', 'INT watchlist file changes refused (unreadable or invalid; the last good rules stay).'),
     intAttachFailures: counter('int_attach_failures_total', 'Failed attaches of the INT programs to an interface.'),
