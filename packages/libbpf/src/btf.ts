@@ -113,20 +113,19 @@ export class Btf {
   }
 }
 
-let cached: Btf | undefined;
-
-/** The running kernel's BTF (read once). Throws BpfError ENOTSUP when the kernel has none. */
+/**
+ * The running kernel's BTF, parsed anew on each call (all of vmlinux: ~20 MB of heap while it
+ * is held; callers keep what they need of it, not the Btf). Throws BpfError ENOTSUP when the
+ * kernel has none.
+ */
 export function kernelBtf(path = VMLINUX_BTF_PATH): Btf {
-  if (path === VMLINUX_BTF_PATH && cached !== undefined) return cached;
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (err) {
     throw new BpfError('ENOTSUP', `cannot read kernel BTF ${path} (${(err as Error).message}): this kernel was built without CONFIG_DEBUG_INFO_BTF; INT drop reports need it`, { cause: err });
   }
-  const btf = new Btf(bytes);
-  if (path === VMLINUX_BTF_PATH) cached = btf;
-  return btf;
+  return new Btf(bytes);
 }
 
 const DROP_REASON_PREFIX = 'SKB_DROP_REASON_';

@@ -24,7 +24,7 @@
  * records that fail to decode are counted (decodeErrors), never thrown at the caller.
  */
 import { forEachRecord } from './batch.js';
-import { dropReasonNames, kernelBtf, type Btf } from './btf.js';
+import { dropReasonNames, kernelBtf, VMLINUX_BTF_PATH, type Btf } from './btf.js';
 import { u32Key } from './capture-abi.js';
 import { BpfError } from './errors.js';
 import {
@@ -66,21 +66,41 @@ export interface IntProbeCounters extends IntCounters {
 export const INT_DEFAULT_RATE_LIMIT: IntRateLimit = { intervalNs: 1_000_000_000n, latencyBucketShift: 16 };
 
 /** What the kernel must offer; a missing piece is an ENOTSUP BpfError naming it. */
-function probeKernel(btfPath: string | undefined): Btf {
-  const btf = kernelBtf(btfPath);
+function probeKernel(btf: Btf): void {
   if (!btf.hasType(`btf_trace_${INT_DROP_TRACEPOINT}`, 'typedef')) {
     throw new BpfError('ENOTSUP', `this kernel has no BTF-typed tracepoint ${INT_DROP_TRACEPOINT} (tp_btf): INT drop reports need Linux 5.17 or newer`);
   }
   if (!btf.hasType('bpf_cast_to_kern_ctx', 'func')) {
     throw new BpfError('ENOTSUP', 'this kernel lacks the bpf_cast_to_kern_ctx kfunc: INT hop tracking needs Linux 6.2 or newer');
   }
-  return btf;
+}
+
+/** The running kernel's answer, kept: its drop reason names, or the ENOTSUP error (BTF is parsed once). */
+let kernelAnswer: { reasons: Map<number, string> } | { error: BpfError } | undefined;
+
+/** The kernel checked and its drop reason names (value → name); throws the ENOTSUP BpfError. */
+function checkedDropReasons(btfPath: string | undefined): Map<number, string> {
+  const ofRunningKernel = btfPath === undefined || btfPath === VMLINUX_BTF_PATH;
+  let answer = ofRunningKernel ? kernelAnswer : undefined;
+  if (answer === undefined) {
+    try {
+      const btf = kernelBtf(btfPath);
+      probeKernel(btf);
+      answer = { reasons: dropReasonNames(btf) };
+    } catch (err) {
+      if (!(err instanceof BpfError)) throw err;
+      answer = { error: err };
+    }
+    if (ofRunningKernel) kernelAnswer = answer;
+  }
+  if ('error' in answer) throw answer.error;
+  return answer.reasons;
 }
 
 /** Why this kernel cannot run INT (what IntProbe.open() would refuse with), or null when it can. */
 export function intKernelProblem(btfPath?: string): string | null {
   try {
-    dropReasonNames(probeKernel(btfPath));
+    checkedDropReasons(btfPath);
     return null;
   } catch (err) {
     if (err instanceof BpfError) return err.message;
@@ -104,8 +124,7 @@ export class IntProbe {
 
   /** Checks the kernel, loads int.bpf.o (verifier). Needs root. Nothing is attached yet. */
   static open(opts: IntProbeOptions = {}): IntProbe {
-    const btf = probeKernel(opts.btfPath);
-    const reasons = dropReasonNames(btf);
+    const reasons = checkedDropReasons(opts.btfPath);
     const maxEntries: Record<string, number> = {
       [IntMap.INFLIGHT]: opts.inflightEntries ?? INT_INFLIGHT_DEFAULT_SIZE,
       [IntMap.RATE]: opts.rateEntries ?? INT_RATE_DEFAULT_SIZE,
