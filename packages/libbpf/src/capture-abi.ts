@@ -126,7 +126,8 @@ export function encodeEgressRuleValue(): Buffer {
   return u32Key(1);
 }
 
-function parseIp(address: string, family: 4 | 6): Buffer {
+/** Text IPv4 / IPv6 address (an IPv4 tail like ::ffff:1.2.3.4 included) → the kernel's 16 bytes; BpfError EINVAL when it is not one. */
+export function parseIp(address: string, family: 4 | 6): Buffer {
   if (family === 4) {
     if (!isIPv4(address)) throw new BpfError('EINVAL', `"${address}" is not an IPv4 address`);
     const out = Buffer.alloc(16);

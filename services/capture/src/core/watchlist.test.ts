@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '@clovisor/core';
-import { addressBytes } from './ip-address.js';
+import { parseIp } from '@clovisor/libbpf';
 import { WATCHLIST_MAX_RULES, describeRule, parseWatchlist } from './watchlist.js';
 
 // int-host-reporter's own sample (configs/watchlist.yaml), quoted strings and all
@@ -57,10 +57,10 @@ test('an empty file, a comment-only file and `rules:` with nothing under it watc
 });
 
 test('address bytes: IPv4 in the first four, IPv6 with :: in the middle and at the ends', () => {
-  assert.equal(addressBytes('10.0.0.5', 4).toString('hex'), '0a000005' + '00'.repeat(12));
-  assert.equal(addressBytes('fd00::1', 6).toString('hex'), 'fd00' + '00'.repeat(13) + '01');
-  assert.equal(addressBytes('::', 6).toString('hex'), '00'.repeat(16));
-  assert.equal(addressBytes('1:2:3:4:5:6:7:8', 6).toString('hex'), '00010002000300040005000600070008');
+  assert.equal(parseIp('10.0.0.5', 4).toString('hex'), '0a000005' + '00'.repeat(12));
+  assert.equal(parseIp('fd00::1', 6).toString('hex'), 'fd00' + '00'.repeat(13) + '01');
+  assert.equal(parseIp('::', 6).toString('hex'), '00'.repeat(16));
+  assert.equal(parseIp('1:2:3:4:5:6:7:8', 6).toString('hex'), '00010002000300040005000600070008');
 });
 
 test('unknown keys are ignored, as int-host-reporter (yaml.v3, not strict) ignores them, with one warning each naming rule and key', () => {

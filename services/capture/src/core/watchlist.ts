@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigError } from '@clovisor/core';
-import { addressBytes, ipv6Text } from './ip-address.js';
+import { formatIp, parseIp } from '@clovisor/libbpf';
 
 // Pure: the INT watchlist file, as int-host-reporter reads it (its --watchlist-conf):
 //
@@ -107,9 +107,9 @@ function parseNetwork(raw: unknown, where: string): WatchlistNetwork | null {
     prefixLength = /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
     if (!(prefixLength >= 0 && prefixLength <= bits)) throw new ConfigError(`${where}: "${raw}": the prefix length must be 0-${bits} for IPv${family}`);
   }
-  const bytes = addressBytes(address, family);
+  const bytes = parseIp(address, family);
   maskBytes(bytes, prefixLength);
-  return { family, address: formatAddress(bytes, family), prefixLength };
+  return { family, address: formatIp(bytes, family), prefixLength };
 }
 
 function parsePort(raw: unknown, where: string): number | null {
@@ -125,10 +125,6 @@ function maskBytes(bytes: Buffer, prefixLength: number): void {
     const keep = Math.max(0, Math.min(8, prefixLength - i * 8));
     bytes[i] = bytes[i]! & ((0xff << (8 - keep)) & 0xff);
   }
-}
-
-function formatAddress(bytes: Buffer, family: 4 | 6): string {
-  return family === 4 ? [...bytes.subarray(0, 4)].join('.') : ipv6Text(bytes);
 }
 
 function hint(key: string): string {
