@@ -16,7 +16,8 @@ export interface CaptureCounters {
   nodeEmitted: bigint;
 }
 
-function read(map: BpfMap, index: number): bigint {
+/** One counter of a per-CPU array of __u64 counters, summed over all CPUs (0 when absent). */
+export function readPerCpuCounter(map: BpfMap, index: number): bigint {
   const v = map.lookup(u32Key(index));
   return v === null ? 0n : sumPerCpuU64(v, map.perCpuStride);
 }
@@ -25,16 +26,16 @@ function read(map: BpfMap, index: number): bigint {
 export function readCaptureCounters(obj: BpfObject): CaptureCounters {
   const map = obj.map(CaptureMap.COUNTERS);
   return {
-    emitted: read(map, CaptureCounter.EMITTED),
-    lost: read(map, CaptureCounter.LOST),
-    truncated: read(map, CaptureCounter.TRUNCATED),
-    payloadBytes: read(map, CaptureCounter.PAYLOAD_BYTES),
-    matched: read(map, CaptureCounter.MATCHED),
-    flowsCreated: read(map, CaptureCounter.FLOWS_CREATED),
-    flowsClosedFin: read(map, CaptureCounter.FLOWS_CLOSED_FIN),
-    flowsClosedRst: read(map, CaptureCounter.FLOWS_CLOSED_RST),
-    flowsInsertFailed: read(map, CaptureCounter.FLOWS_INSERT_FAILED),
-    nodeMatched: read(map, CaptureCounter.NODE_MATCHED),
-    nodeEmitted: read(map, CaptureCounter.NODE_EMITTED),
+    emitted: readPerCpuCounter(map, CaptureCounter.EMITTED),
+    lost: readPerCpuCounter(map, CaptureCounter.LOST),
+    truncated: readPerCpuCounter(map, CaptureCounter.TRUNCATED),
+    payloadBytes: readPerCpuCounter(map, CaptureCounter.PAYLOAD_BYTES),
+    matched: readPerCpuCounter(map, CaptureCounter.MATCHED),
+    flowsCreated: readPerCpuCounter(map, CaptureCounter.FLOWS_CREATED),
+    flowsClosedFin: readPerCpuCounter(map, CaptureCounter.FLOWS_CLOSED_FIN),
+    flowsClosedRst: readPerCpuCounter(map, CaptureCounter.FLOWS_CLOSED_RST),
+    flowsInsertFailed: readPerCpuCounter(map, CaptureCounter.FLOWS_INSERT_FAILED),
+    nodeMatched: readPerCpuCounter(map, CaptureCounter.NODE_MATCHED),
+    nodeEmitted: readPerCpuCounter(map, CaptureCounter.NODE_EMITTED),
   };
 }

@@ -3,9 +3,9 @@
 // of int.bpf.c.
 import { isIPv4, isIPv6 } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { formatIp, u32Key } from './capture-abi.js';
+import { formatIp } from './capture-abi.js';
 import { BpfError } from './errors.js';
-import { sumPerCpuU64 } from './map.js';
+import { readPerCpuCounter } from './capture-counters.js';
 import type { BpfObject } from './object.js';
 import type { TcFilterId } from './tc.js';
 
@@ -318,11 +318,7 @@ export interface IntCounters {
 /** Sums int.bpf.c's per-CPU counters over all CPUs. */
 export function readIntCounters(obj: BpfObject): IntCounters {
   const map = obj.map(IntMap.COUNTERS);
-  const v: bigint[] = [];
-  for (let i = 0; i < COUNTER_COUNT; i++) {
-    const b = map.lookup(u32Key(i));
-    v.push(b === null ? 0n : sumPerCpuU64(b, map.perCpuStride));
-  }
+  const v = Array.from({ length: COUNTER_COUNT }, (_, i) => readPerCpuCounter(map, i));
   return {
     hopsEmitted: v[IntCounter.HOP_EMITTED]!,
     dropsEmitted: v[IntCounter.DROP_EMITTED]!,

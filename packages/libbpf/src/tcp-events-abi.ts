@@ -1,9 +1,9 @@
 // The ABI of bpf/tcp-events.bpf.c: program, tracepoint and map names, the port key and the event
 // record. Pure (no addon). Keep in lockstep with the header comment of tcp-events.bpf.c.
 import { fileURLToPath } from 'node:url';
-import { formatIp, u32Key } from './capture-abi.js';
+import { formatIp } from './capture-abi.js';
 import { BpfError } from './errors.js';
-import { sumPerCpuU64 } from './map.js';
+import { readPerCpuCounter } from './capture-counters.js';
 import type { BpfObject } from './object.js';
 
 /** Where build.sh puts the compiled object, relative to this package. */
@@ -131,9 +131,5 @@ export interface TcpEventsCounters {
 /** Sums tcp-events.bpf.c's per-CPU counters over all CPUs. */
 export function readTcpEventsCounters(obj: BpfObject): TcpEventsCounters {
   const map = obj.map(TcpEventsMap.COUNTERS);
-  const read = (i: number) => {
-    const v = map.lookup(u32Key(i));
-    return v === null ? 0n : sumPerCpuU64(v, map.perCpuStride);
-  };
-  return { emitted: read(TcpEventsCounter.EMITTED), lost: read(TcpEventsCounter.LOST) };
+  return { emitted: readPerCpuCounter(map, TcpEventsCounter.EMITTED), lost: readPerCpuCounter(map, TcpEventsCounter.LOST) };
 }
